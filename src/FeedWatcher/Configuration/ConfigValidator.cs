@@ -1,0 +1,164 @@
+using System.Collections;
+using System.ComponentModel;
+using System.Reflection;
+using MimeKit;
+using Npgsql;
+using Quartz;
+
+namespace FeedWatcher.Configuration;
+
+/// <summary>Checks the whole configuration at once and names every problem by its path,
+/// for example <c>FeedWatcher:Feeds:3:Url: not an absolute http(s) URL</c>.</summary>
+public static class ConfigValidator
+{
+    /// <summary>Every problem in the FeedWatcher section: unknown keys and unreadable values first, then
+    /// values that read fine but make no sense. Empty when the configuration is usable.</summary>
+    public static IReadOnlyList<string> Validate(IConfiguration configuration)
+    {
+        var section = configuration.GetSection(FeedWatcherOptions.Section);
+        var problems = new List<string>();
+        CheckShape(section, typeof(FeedWatcherOptions), problems);
+        if (problems.Count > 0)
+            return problems;
+        return Validate(section.Get<FeedWatcherOptions>() ?? new FeedWatcherOptions());
+    }
+
+    /// <summary>The rules that span values, on options that bound without error.</summary>
+    public static IReadOnlyList<string> Validate(FeedWatcherOptions options)
+    {
+        var problems = new List<string>();
+        void Problem(string path, string message) => problems.Add($"{FeedWatcherOptions.Section}:{path}: {message}");
+
+        if (!string.IsNullOrWhiteSpace(options.Database.ConnectionString))
+        {
+            try { _ = new NpgsqlConnectionStringBuilder(options.Database.ConnectionString); }
+            catch (ArgumentException e) { Problem("Database:ConnectionString", $"not a valid PostgreSQL connection string ({e.Message})"); }
+        }
+
+        var polling = options.Polling;
+        if (polling.CheckInterval < TimeSpan.FromSeconds(1)) Problem("Polling:CheckInterval", "must be at least 00:00:01");
+        if (polling.DefaultInterval < TimeSpan.FromMinutes(1)) Problem("Polling:DefaultInterval", "must be at least 00:01:00");
+        if (polling.Timeout <= TimeSpan.Zero) Problem("Polling:Timeout", "must be positive");
+        if (polling.MaxBodyBytes < 1024) Problem("Polling:MaxBodyBytes", "must be at least 1024");
+        if (polling.MaxConcurrency < 1) Problem("Polling:MaxConcurrency", "must be at least 1");
+
+        var urls = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < options.Feeds.Count; i++)
+        {
+            var feed = options.Feeds[i];
+            if (!IsHttpUrl(feed.Url)) Problem($"Feeds:{i}:Url", $"not an absolute http(s) URL: '{feed.Url}'");
+            else if (!urls.Add(feed.Url)) Problem($"Feeds:{i}:Url", $"listed twice: '{feed.Url}'");
+            if (feed.Interval is { } interval && interval < TimeSpan.FromMinutes(1))
+                Problem($"Feeds:{i}:Interval", "must be at least 00:01:00");
+        }
+
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < options.Watches.Count; i++)
+        {
+            var watch = options.Watches[i];
+            if (string.IsNullOrWhiteSpace(watch.Name)) Problem($"Watches:{i}:Name", "required");
+            else if (!names.Add(watch.Name.Trim())) Problem($"Watches:{i}:Name", $"another watch has the name '{watch.Name}'");
+            if (watch.Keywords.Count == 0) Problem($"Watches:{i}:Keywords", "at least one keyword is required");
+            for (var k = 0; k < watch.Keywords.Count; k++)
+            {
+                var error = Matching.Keyword.Check(watch.Keywords[k]);
+                if (error is not null) Problem($"Watches:{i}:Keywords:{k}", error);
+            }
+        }
+
+        var digest = options.Digest;
+        if (!IsCron(digest.Schedule))
+            Problem("Digest:Schedule", $"not a valid Quartz cron expression: '{digest.Schedule}' (seconds come first, e.g. '0 0 7 * * ?')");
+        if (!string.IsNullOrWhiteSpace(digest.TimeZone) && !TimeZoneInfo.TryFindSystemTimeZoneById(digest.TimeZone, out _))
+            Problem("Digest:TimeZone", $"unknown time zone '{digest.TimeZone}' (use an IANA name such as Europe/London)");
+        if (!MailboxAddress.TryParse(digest.From, out _)) Problem("Digest:From", $"not an email address: '{digest.From}'");
+        for (var i = 0; i < digest.To.Count; i++)
+            if (!MailboxAddress.TryParse(digest.To[i], out _)) Problem($"Digest:To:{i}", $"not an email address: '{digest.To[i]}'");
+
+        var smtp = options.Smtp;
+        if (!string.IsNullOrWhiteSpace(smtp.Host))
+        {
+            if (digest.To.Count == 0) Problem("Digest:To", "at least one recipient is required when Smtp:Host is set");
+            if (smtp.Port is < 1 or > 65535) Problem("Smtp:Port", "must be between 1 and 65535");
+            if (string.IsNullOrEmpty(smtp.UserName) != string.IsNullOrEmpty(smtp.Password))
+                Problem(string.IsNullOrEmpty(smtp.UserName) ? "Smtp:UserName" : "Smtp:Password", "UserName and Password go together");
+        }
+        if (smtp.Timeout <= TimeSpan.Zero) Problem("Smtp:Timeout", "must be positive");
+        return problems;
+    }
+
+    static bool IsCron(string expression)
+    {
+        try { _ = new CronExpression(expression); return true; }
+        catch (FormatException) { return false; }
+    }
+
+    static bool IsHttpUrl(string url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps);
+
+    // Walks the configuration against the options types, so a typo in a key or an unreadable value is
+    // reported by path instead of being ignored (unknown keys) or stopping at the first (binder errors).
+    static void CheckShape(IConfigurationSection section, Type type, List<string> problems)
+    {
+        var properties = type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Where(p => p.CanWrite)
+            .ToDictionary(p => p.Name, StringComparer.OrdinalIgnoreCase);
+        foreach (var child in section.GetChildren())
+        {
+            if (properties.TryGetValue(child.Key, out var property))
+                CheckValue(child, property.PropertyType, problems);
+            else
+                problems.Add($"{child.Path}: unknown setting (known: {string.Join(", ", properties.Keys)})");
+        }
+    }
+
+    static void CheckValue(IConfigurationSection section, Type type, List<string> problems)
+    {
+        var hasChildren = section.GetChildren().Any();
+        var underlying = Nullable.GetUnderlyingType(type) ?? type;
+        if (underlying == typeof(string))
+        {
+            if (hasChildren) problems.Add($"{section.Path}: expected a single value, found a section");
+            return;
+        }
+        if (underlying.IsGenericType && underlying.GetGenericTypeDefinition() == typeof(List<>))
+        {
+            if (!hasChildren && !string.IsNullOrEmpty(section.Value))
+                problems.Add($"{section.Path}: expected a list, found '{section.Value}'");
+            foreach (var item in section.GetChildren())
+                CheckValue(item, underlying.GetGenericArguments()[0], problems);
+            return;
+        }
+        if (underlying.IsClass && !typeof(IEnumerable).IsAssignableFrom(underlying))
+        {
+            if (!hasChildren && !string.IsNullOrEmpty(section.Value))
+                problems.Add($"{section.Path}: expected a section, found '{section.Value}'");
+            CheckShape(section, underlying, problems);
+            return;
+        }
+        if (hasChildren)
+        {
+            problems.Add($"{section.Path}: expected {Describe(underlying)}, found a section");
+            return;
+        }
+        if (string.IsNullOrEmpty(section.Value))
+        {
+            if (underlying == type) problems.Add($"{section.Path}: expected {Describe(underlying)}, found nothing");
+            return;
+        }
+        bool readable;
+        try { readable = TypeDescriptor.GetConverter(underlying).ConvertFromInvariantString(section.Value) is not null; }
+        catch (Exception e) when (e is FormatException or ArgumentException or NotSupportedException or OverflowException) { readable = false; }
+        if (!readable || (underlying.IsEnum && !Enum.IsDefined(underlying, Enum.Parse(underlying, section.Value, true))))
+            problems.Add($"{section.Path}: '{section.Value}' is not {Describe(underlying)}");
+    }
+
+    static string Describe(Type type) => type switch
+    {
+        _ when type == typeof(TimeSpan) => "a time span (hh:mm:ss, or d.hh:mm:ss)",
+        _ when type == typeof(bool) => "true or false",
+        _ when type == typeof(int) || type == typeof(long) => "a whole number",
+        { IsEnum: true } => "one of " + string.Join(", ", Enum.GetNames(type)),
+        _ => "a " + type.Name,
+    };
+}

@@ -1,0 +1,107 @@
+namespace FeedWatcher.Configuration;
+
+/// <summary>Everything under the <c>FeedWatcher</c> section of the configuration.</summary>
+public sealed class FeedWatcherOptions
+{
+    public const string Section = "FeedWatcher";
+
+    /// <summary>Where FeedWatcher keeps its private database, pickup folder and other state.
+    /// Relative paths are resolved against the current directory; systemd's STATE_DIRECTORY wins.</summary>
+    public string StateDirectory { get; set; } = "state";
+
+    public DatabaseOptions Database { get; set; } = new();
+    public PollingOptions Polling { get; set; } = new();
+    public List<FeedOptions> Feeds { get; set; } = [];
+    public List<WatchOptions> Watches { get; set; } = [];
+    public DigestOptions Digest { get; set; } = new();
+    public SmtpOptions Smtp { get; set; } = new();
+
+    public string ResolveStateDirectory()
+    {
+        var fromSystemd = Environment.GetEnvironmentVariable("STATE_DIRECTORY");
+        var dir = string.IsNullOrWhiteSpace(fromSystemd) ? StateDirectory : fromSystemd.Split(':')[0];
+        return Path.GetFullPath(dir);
+    }
+}
+
+/// <summary>The PostgreSQL database; with no connection string a private cluster is started.</summary>
+public sealed class DatabaseOptions
+{
+    public string ConnectionString { get; set; } = "";
+
+    /// <summary>Overrides the password of the connection string, so it can come from the environment.</summary>
+    public string? Password { get; set; }
+
+    /// <summary>Where initdb and pg_ctl live, for the private cluster; found on PATH or under
+    /// /usr/lib/postgresql when empty.</summary>
+    public string? PostgresBinDirectory { get; set; }
+}
+
+/// <summary>How feeds are fetched.</summary>
+public sealed class PollingOptions
+{
+    /// <summary>How often the scheduler looks for feeds that are due.</summary>
+    public TimeSpan CheckInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Poll interval of a feed that sets none of its own.</summary>
+    public TimeSpan DefaultInterval { get; set; } = TimeSpan.FromMinutes(30);
+
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
+    public long MaxBodyBytes { get; set; } = 10 * 1024 * 1024;
+    public int MaxConcurrency { get; set; } = 8;
+}
+
+/// <summary>One feed to poll.</summary>
+public sealed class FeedOptions
+{
+    public string Url { get; set; } = "";
+    public string? Name { get; set; }
+    public TimeSpan? Interval { get; set; }
+}
+
+/// <summary>One story to follow: a name and the keywords that find it.</summary>
+public sealed class WatchOptions
+{
+    public string Name { get; set; } = "";
+
+    /// <summary>Each keyword matches when all its words occur; a "quoted" keyword only as that phrase.</summary>
+    public List<string> Keywords { get; set; } = [];
+}
+
+/// <summary>When and to whom the digest of new hits is sent.</summary>
+public sealed class DigestOptions
+{
+    /// <summary>Quartz cron expression (seconds first).</summary>
+    public string Schedule { get; set; } = "0 0 7 * * ?";
+
+    /// <summary>IANA time zone of the schedule and of the times shown; the machine's zone when empty.</summary>
+    public string TimeZone { get; set; } = "";
+
+    public string From { get; set; } = "FeedWatcher <feedwatcher@localhost>";
+    public List<string> To { get; set; } = [];
+    public bool SendWhenEmpty { get; set; }
+
+    public TimeZoneInfo ResolveTimeZone() =>
+        string.IsNullOrWhiteSpace(TimeZone) ? TimeZoneInfo.Local : TimeZoneInfo.FindSystemTimeZoneById(TimeZone);
+}
+
+/// <summary>The SMTP server digests go through; with no host they are written to the pickup folder.</summary>
+public sealed class SmtpOptions
+{
+    public string Host { get; set; } = "";
+    public int Port { get; set; } = 587;
+
+    /// <summary>None, StartTls or SslOnConnect: set explicitly, never a silent fall-back to plain text.</summary>
+    public SmtpSecurity Security { get; set; } = SmtpSecurity.StartTls;
+
+    public string? UserName { get; set; }
+    public string? Password { get; set; }
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(60);
+}
+
+public enum SmtpSecurity
+{
+    None,
+    StartTls,
+    SslOnConnect,
+}

@@ -1,0 +1,49 @@
+using FeedWatcher.Configuration;
+using MailKit.Net.Smtp;
+using MailKit.Security;
+using Microsoft.Extensions.Options;
+using MimeKit;
+
+namespace FeedWatcher.Digests;
+
+/// <summary>Delivers a message through the configured SMTP server, or, with no SMTP host, writes it as an
+/// .eml file to the pickup folder under the state directory.</summary>
+public sealed class MailDelivery(IOptionsMonitor<FeedWatcherOptions> options, ILogger<MailDelivery> logger)
+{
+    /// <summary>Returns where the message went: the SMTP server, or the path of the .eml file.</summary>
+    /// <exception cref="Exception">Whatever MailKit or the file system threw: the message was not delivered.</exception>
+    public async Task<string> DeliverAsync(MimeMessage message, CancellationToken cancellationToken)
+    {
+        var current = options.CurrentValue;
+        var smtp = current.Smtp;
+        if (string.IsNullOrWhiteSpace(smtp.Host))
+            return await WriteToPickupAsync(message, Path.Combine(current.ResolveStateDirectory(), "pickup"), cancellationToken);
+
+        using var client = new SmtpClient { Timeout = (int)smtp.Timeout.TotalMilliseconds };
+        var security = smtp.Security switch
+        {
+            SmtpSecurity.SslOnConnect => SecureSocketOptions.SslOnConnect,
+            SmtpSecurity.StartTls => SecureSocketOptions.StartTls,
+            _ => SecureSocketOptions.None,
+        };
+        await client.ConnectAsync(smtp.Host, smtp.Port, security, cancellationToken);
+        if (!string.IsNullOrEmpty(smtp.UserName))
+            await client.AuthenticateAsync(smtp.UserName, smtp.Password ?? "", cancellationToken);
+        await client.SendAsync(message, cancellationToken);
+        await client.DisconnectAsync(quit: true, cancellationToken);
+        return $"smtp://{smtp.Host}:{smtp.Port}";
+    }
+
+    async Task<string> WriteToPickupAsync(MimeMessage message, string folder, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(folder);
+        var id = (message.MessageId ?? "").Split('@')[0].Replace("digest.", "", StringComparison.Ordinal);
+        var name = FormattableString.Invariant($"digest-{message.Date.UtcDateTime:yyyyMMdd-HHmmss}-{id[..Math.Min(8, id.Length)]}.eml");
+        var path = Path.Combine(folder, name);
+        var temporary = path + ".tmp";
+        await message.WriteToAsync(temporary, cancellationToken);
+        File.Move(temporary, path, overwrite: true); // readers never see half a message
+        logger.LogInformation("No SMTP host configured: digest written to {Path}", path);
+        return path;
+    }
+}

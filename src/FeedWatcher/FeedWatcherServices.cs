@@ -1,0 +1,97 @@
+using System.Net;
+using Dapper;
+using FeedWatcher.Configuration;
+using FeedWatcher.Digests;
+using FeedWatcher.Feeds;
+using FeedWatcher.Matching;
+using FeedWatcher.Scheduling;
+using FeedWatcher.Storage;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Quartz;
+
+namespace FeedWatcher;
+
+/// <summary>All of FeedWatcher's services, in one place.</summary>
+public static class FeedWatcherServices
+{
+    /// <summary>The host with FeedWatcher's configuration sources: the shipped appsettings.json beside the
+    /// binary, then environment variables (FeedWatcher__Smtp__Password, ...), then the command line.</summary>
+    public static HostApplicationBuilder CreateBuilder(string[] args) =>
+        Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
+
+    public static IHostApplicationBuilder AddFeedWatcher(this IHostApplicationBuilder builder)
+    {
+        DefaultTypeMap.MatchNamesWithUnderscores = true;
+        var services = builder.Services;
+        services.AddOptions<FeedWatcherOptions>().Bind(builder.Configuration.GetSection(FeedWatcherOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<FeedWatcherOptions>, OptionsValidator>();
+        services.AddSingleton(TimeProvider.System);
+
+        services.AddSingleton(sp =>
+        {
+            var database = sp.GetRequiredService<IOptions<FeedWatcherOptions>>().Value.Database;
+            var connection = new NpgsqlConnectionStringBuilder(database.ConnectionString);
+            if (!string.IsNullOrEmpty(database.Password))
+                connection.Password = database.Password;
+            return new NpgsqlDataSourceBuilder(connection.ConnectionString)
+                .UseLoggerFactory(sp.GetRequiredService<ILoggerFactory>())
+                .Build();
+        });
+        services.AddSingleton<Migrator>();
+        services.AddSingleton<FeedStore>();
+        services.AddSingleton<HitStore>();
+
+        services.AddSingleton(sp => new FeedFetcher(CreateFeedHttpClient(), sp.GetRequiredService<IOptionsMonitor<FeedWatcherOptions>>()));
+        services.AddSingleton<IWatchMatcher>(sp => new KeywordMatcher(sp.GetRequiredService<IOptions<FeedWatcherOptions>>().Value.Watches));
+        services.AddSingleton<FeedRefresher>();
+        services.AddSingleton<PollCycle>();
+        services.AddSingleton<MailDelivery>();
+        services.AddSingleton<DigestSender>();
+
+        services.AddHostedService<MigrateOnStart>();
+        AddScheduler(services, builder.Configuration.GetSection(FeedWatcherOptions.Section).Get<FeedWatcherOptions>() ?? new());
+        return builder;
+    }
+
+    static void AddScheduler(IServiceCollection services, FeedWatcherOptions options)
+    {
+        services.AddTransient<PollFeedsJob>();
+        services.AddTransient<SendDigestJob>();
+        services.AddQuartz(q =>
+        {
+            q.AddJob<PollFeedsJob>(j => j.WithIdentity(PollFeedsJob.Key));
+            q.AddTrigger(t => t.ForJob(PollFeedsJob.Key)
+                .WithIdentity("poll-feeds-check", "feedwatcher")
+                .StartNow()
+                .WithSimpleSchedule(s => s.WithInterval(options.Polling.CheckInterval).RepeatForever().WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithRemainingCount)));
+            q.AddJob<SendDigestJob>(j => j.WithIdentity(SendDigestJob.Key));
+            q.AddTrigger(t => t.ForJob(SendDigestJob.Key)
+                .WithIdentity("send-digest-schedule", "feedwatcher")
+                .WithCronSchedule(options.Digest.Schedule, c => c.InTimeZone(options.Digest.ResolveTimeZone()).WithMisfireInstruction(CronTriggerMisfireInstruction.FireAndProceed)));
+        });
+        services.AddQuartzHostedService(q => q.WaitForJobsToComplete = true);
+    }
+
+    static HttpClient CreateFeedHttpClient() => new(new SocketsHttpHandler
+    {
+        AutomaticDecompression = DecompressionMethods.All,
+        UseCookies = false,
+        AllowAutoRedirect = true,
+        MaxAutomaticRedirections = 5,
+        ConnectTimeout = TimeSpan.FromSeconds(15),
+        PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+    })
+    {
+        Timeout = Timeout.InfiniteTimeSpan, // FeedFetcher applies the configured timeout to each request
+    };
+
+    sealed class OptionsValidator : IValidateOptions<FeedWatcherOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, FeedWatcherOptions options)
+        {
+            var problems = ConfigValidator.Validate(options);
+            return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+        }
+    }
+}

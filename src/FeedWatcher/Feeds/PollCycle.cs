@@ -1,0 +1,34 @@
+using FeedWatcher.Configuration;
+using FeedWatcher.Storage;
+using Microsoft.Extensions.Options;
+
+namespace FeedWatcher.Feeds;
+
+/// <summary>One pass over the configured feeds: the ones that are due are refreshed, a few at a time.</summary>
+public sealed class PollCycle(
+    FeedStore feeds,
+    FeedRefresher refresher,
+    IOptionsMonitor<FeedWatcherOptions> options,
+    TimeProvider clock,
+    ILogger<PollCycle> logger)
+{
+    public async Task<IReadOnlyList<RefreshOutcome>> RunAsync(CancellationToken cancellationToken)
+    {
+        var current = options.CurrentValue;
+        var configured = current.Feeds.ToDictionary(f => f.Url, StringComparer.Ordinal);
+        await feeds.SyncAsync(current.Feeds, cancellationToken);
+        var due = await feeds.DueAsync(configured.Keys.ToList(), clock.GetUtcNow().UtcDateTime, cancellationToken);
+        if (due.Count == 0)
+            return [];
+
+        var outcomes = new RefreshOutcome[due.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, due.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = current.Polling.MaxConcurrency, CancellationToken = cancellationToken },
+            async (i, ct) => outcomes[i] = await refresher.RefreshAsync(due[i], configured.GetValueOrDefault(due[i].Url), ct));
+
+        logger.LogInformation("Polled {Feeds} feeds: {NotModified} not modified, {Failed} failed, {NewItems} new items, {Hits} hits",
+            due.Count, outcomes.Count(o => o.NotModified), outcomes.Count(o => !o.Succeeded),
+            outcomes.Sum(o => o.NewItems), outcomes.Sum(o => o.Hits));
+        return outcomes;
+    }
+}

@@ -1,0 +1,3 @@
+using FeedWatcher.Cli;
+
+return await CommandLine.RunAsync(args);

@@ -1,0 +1,86 @@
+using Dapper;
+using FeedWatcher.Configuration;
+using Npgsql;
+
+namespace FeedWatcher.Storage;
+
+/// <summary>A row of <c>feeds</c>: a feed's address, validators and health.</summary>
+public sealed class FeedRow
+{
+    public long Id { get; init; }
+    public string Url { get; init; } = "";
+    public string? Name { get; init; }
+    public string? Etag { get; init; }
+    public string? LastModified { get; init; }
+    public bool Primed { get; init; }
+    public DateTime? LastPolledAt { get; init; }
+    public DateTime? LastSuccessAt { get; init; }
+    public string? LastError { get; init; }
+    public DateTime? LastErrorAt { get; init; }
+    public int ConsecutiveFailures { get; init; }
+    public DateTime NextPollAt { get; init; }
+}
+
+/// <summary>The <c>feeds</c> table.</summary>
+public sealed class FeedStore(NpgsqlDataSource dataSource)
+{
+    const string Columns = "id, url, name, etag, last_modified, primed, last_polled_at, last_success_at, last_error, last_error_at, consecutive_failures, next_poll_at";
+
+    /// <summary>Adds the configured feeds that are new and keeps names up to date.</summary>
+    public async Task SyncAsync(IReadOnlyList<FeedOptions> feeds, CancellationToken cancellationToken = default)
+    {
+        const string sql = """
+            INSERT INTO feeds (url, name)
+            SELECT * FROM unnest(@Urls, @Names)
+            ON CONFLICT (url) DO UPDATE SET name = EXCLUDED.name
+            WHERE feeds.name IS DISTINCT FROM EXCLUDED.name
+            """;
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(sql, new
+        {
+            Urls = feeds.Select(f => f.Url).ToArray(),
+            Names = feeds.Select(f => string.IsNullOrWhiteSpace(f.Name) ? null : f.Name.Trim()).ToArray(),
+        });
+    }
+
+    /// <summary>The feeds among <paramref name="urls"/> whose next poll is due.</summary>
+    public async Task<IReadOnlyList<FeedRow>> DueAsync(IReadOnlyList<string> urls, DateTime now, CancellationToken cancellationToken = default)
+    {
+        const string sql = $"SELECT {Columns} FROM feeds WHERE url = ANY(@Urls) AND next_poll_at <= @Now ORDER BY next_poll_at";
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return (await connection.QueryAsync<FeedRow>(sql, new { Urls = urls.ToArray(), Now = now })).AsList();
+    }
+
+    public async Task<IReadOnlyList<FeedRow>> AllAsync(CancellationToken cancellationToken = default)
+    {
+        const string sql = $"SELECT {Columns} FROM feeds ORDER BY url";
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return (await connection.QueryAsync<FeedRow>(sql)).AsList();
+    }
+
+    /// <summary>Records a successful poll (new body or not modified) inside the poll's transaction.</summary>
+    public static Task RecordSuccessAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction,
+        long feedId, string? etag, string? lastModified, DateTime now, DateTime nextPollAt)
+    {
+        const string sql = """
+            UPDATE feeds
+            SET etag = @Etag, last_modified = @LastModified, primed = true,
+                last_polled_at = @Now, last_success_at = @Now, last_error = NULL,
+                consecutive_failures = 0, next_poll_at = @NextPollAt
+            WHERE id = @FeedId
+            """;
+        return connection.ExecuteAsync(sql, new { FeedId = feedId, Etag = etag, LastModified = lastModified, Now = now, NextPollAt = nextPollAt }, transaction);
+    }
+
+    public async Task RecordFailureAsync(long feedId, string error, DateTime now, DateTime nextPollAt, CancellationToken cancellationToken = default)
+    {
+        const string sql = """
+            UPDATE feeds
+            SET last_polled_at = @Now, last_error = @Error, last_error_at = @Now,
+                consecutive_failures = consecutive_failures + 1, next_poll_at = @NextPollAt
+            WHERE id = @FeedId
+            """;
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(sql, new { FeedId = feedId, Error = error, Now = now, NextPollAt = nextPollAt });
+    }
+}

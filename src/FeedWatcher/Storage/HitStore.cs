@@ -1,0 +1,54 @@
+using Dapper;
+using FeedWatcher.Matching;
+using Npgsql;
+
+namespace FeedWatcher.Storage;
+
+/// <summary>A hit as the digest shows it: the item, its feed, the watch and the keywords that matched.</summary>
+public sealed class DigestHit
+{
+    public long HitId { get; init; }
+    public string Watch { get; init; } = "";
+    public string[] Matched { get; init; } = [];
+    public string Title { get; init; } = "";
+    public string? Link { get; init; }
+    public string Feed { get; init; } = "";
+    public DateTime PublishedAt { get; init; }
+}
+
+/// <summary>The <c>hits</c> table: item x watch, sent or not yet.</summary>
+public sealed class HitStore(NpgsqlDataSource dataSource)
+{
+    public static async Task InsertAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long itemId,
+        IReadOnlyList<WatchMatch> matches, DateTime now)
+    {
+        const string sql = """
+            INSERT INTO hits (item_id, watch, matched, created_at) VALUES (@ItemId, @Watch, @Matched, @Now)
+            ON CONFLICT (item_id, watch) DO NOTHING
+            """;
+        foreach (var match in matches)
+            await connection.ExecuteAsync(sql, new { ItemId = itemId, match.Watch, Matched = match.MatchedKeywords.ToArray(), Now = now }, transaction);
+    }
+
+    /// <summary>Hits not yet delivered, by watch, newest first.</summary>
+    public async Task<IReadOnlyList<DigestHit>> UnsentAsync(CancellationToken cancellationToken = default)
+    {
+        const string sql = """
+            SELECT h.id AS hit_id, h.watch, h.matched, i.title, i.link, coalesce(f.name, f.url) AS feed, i.published_at
+            FROM hits h
+            JOIN items i ON i.id = h.item_id
+            JOIN feeds f ON f.id = i.feed_id
+            WHERE h.sent_at IS NULL
+            ORDER BY h.watch, i.published_at DESC, h.id
+            """;
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return (await connection.QueryAsync<DigestHit>(sql)).AsList();
+    }
+
+    public async Task MarkSentAsync(IReadOnlyList<long> hitIds, DateTime now, CancellationToken cancellationToken = default)
+    {
+        const string sql = "UPDATE hits SET sent_at = @Now WHERE id = ANY(@HitIds) AND sent_at IS NULL";
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(sql, new { HitIds = hitIds.ToArray(), Now = now });
+    }
+}
