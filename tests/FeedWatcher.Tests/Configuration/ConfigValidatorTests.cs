@@ -1,0 +1,78 @@
+using FeedWatcher.Configuration;
+using Microsoft.Extensions.Configuration;
+
+namespace FeedWatcher.Tests.Configuration;
+
+public class ConfigValidatorTests
+{
+    static IConfiguration Shipped(IDictionary<string, string?>? overrides = null) => new ConfigurationBuilder()
+        .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "testdata", "shipped-appsettings.json"))
+        .AddInMemoryCollection(overrides ?? new Dictionary<string, string?>())
+        .Build();
+
+    [Fact]
+    public void Shipped_configuration_is_valid() => Assert.Empty(ConfigValidator.Validate(Shipped()));
+
+    [Fact]
+    public void Shipped_watch_follows_the_seed_story()
+    {
+        var options = Shipped().GetSection(FeedWatcherOptions.Section).Get<FeedWatcherOptions>()!;
+        var watch = Assert.Single(options.Watches);
+        Assert.Equal(["Afghanistan", "Moscow conference", "Taliban talks"], watch.Keywords);
+    }
+
+    [Fact]
+    public void Every_problem_is_reported_at_once_with_its_path()
+    {
+        var problems = ConfigValidator.Validate(Shipped(new Dictionary<string, string?>
+        {
+            ["FeedWatcher:Feeds:3:Url"] = "ftp://example.org/feed",
+            ["FeedWatcher:Feeds:1:Url"] = "not a url",
+            ["FeedWatcher:Watches:0:Keywords:1"] = "\"unclosed",
+            ["FeedWatcher:Digest:Schedule"] = "every morning",
+            ["FeedWatcher:Digest:TimeZone"] = "Mars/Olympus",
+            ["FeedWatcher:Smtp:Host"] = "smtp.example.org",
+        }));
+        Assert.Equal([
+            "FeedWatcher:Feeds:1:Url: not an absolute http(s) URL: 'not a url'",
+            "FeedWatcher:Feeds:3:Url: not an absolute http(s) URL: 'ftp://example.org/feed'",
+            "FeedWatcher:Watches:0:Keywords:1: quote the whole keyword or nothing: '\"unclosed'",
+            "FeedWatcher:Digest:Schedule: not a valid Quartz cron expression: 'every morning' (seconds come first, e.g. '0 0 7 * * ?')",
+            "FeedWatcher:Digest:TimeZone: unknown time zone 'Mars/Olympus' (use an IANA name such as Europe/London)",
+            "FeedWatcher:Digest:To: at least one recipient is required when Smtp:Host is set",
+        ], problems);
+    }
+
+    [Fact]
+    public void Unreadable_values_and_unknown_keys_are_named()
+    {
+        var problems = ConfigValidator.Validate(Shipped(new Dictionary<string, string?>
+        {
+            ["FeedWatcher:Polling:Timeout"] = "soon",
+            ["FeedWatcher:Feeds:0:Interval"] = "hourly",
+            ["FeedWatcher:Smtp:Security"] = "Maybe",
+            ["FeedWatcher:Smtp:Port"] = "twenty-five",
+            ["FeedWatcher:Watches:0:Keywrods:0"] = "Kabul",
+        }));
+        Assert.Contains("FeedWatcher:Polling:Timeout: 'soon' is not a time span (hh:mm:ss, or d.hh:mm:ss)", problems);
+        Assert.Contains("FeedWatcher:Feeds:0:Interval: 'hourly' is not a time span (hh:mm:ss, or d.hh:mm:ss)", problems);
+        Assert.Contains("FeedWatcher:Smtp:Security: 'Maybe' is not one of None, StartTls, SslOnConnect", problems);
+        Assert.Contains("FeedWatcher:Smtp:Port: 'twenty-five' is not a whole number", problems);
+        Assert.Contains(problems, p => p.StartsWith("FeedWatcher:Watches:0:Keywrods: unknown setting", StringComparison.Ordinal));
+        Assert.Equal(5, problems.Count);
+    }
+
+    [Fact]
+    public void Watches_need_a_unique_name_and_keywords()
+    {
+        var problems = ConfigValidator.Validate(new FeedWatcherOptions
+        {
+            Watches = [new() { Name = "Kabul", Keywords = ["Kabul"] }, new() { Name = "kabul", Keywords = [] }, new() { Keywords = ["x"] }],
+        });
+        Assert.Equal([
+            "FeedWatcher:Watches:1:Name: another watch has the name 'kabul'",
+            "FeedWatcher:Watches:1:Keywords: at least one keyword is required",
+            "FeedWatcher:Watches:2:Name: required",
+        ], problems);
+    }
+}

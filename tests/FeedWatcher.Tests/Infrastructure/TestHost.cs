@@ -1,0 +1,35 @@
+using FeedWatcher.Configuration;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+
+namespace FeedWatcher.Tests.Infrastructure;
+
+/// <summary>FeedWatcher's real service graph, configured only by what a test passes (never the shipped
+/// feeds), on a database of the test's own.</summary>
+public static class TestHost
+{
+    public static IHost Build(string connectionString, string stateDirectory, IDictionary<string, string?> settings)
+    {
+        var builder = FeedWatcherServices.CreateBuilder([]);
+        builder.Configuration.Sources.Clear();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["FeedWatcher:Database:ConnectionString"] = connectionString,
+            ["FeedWatcher:StateDirectory"] = stateDirectory,
+            ["FeedWatcher:Digest:TimeZone"] = "Etc/UTC",
+        });
+        builder.Configuration.AddInMemoryCollection(settings);
+        var problems = ConfigValidator.Validate(builder.Configuration);
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
+        builder.AddFeedWatcher();
+        return builder.Build();
+    }
+
+    public static string TemporaryDirectory()
+    {
+        var path = Path.Combine(Path.GetTempPath(), "feedwatcher-test-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(path);
+        return path;
+    }
+}
