@@ -73,7 +73,7 @@ public static class FeedWatcherServices
         services.AddQuartzHostedService(q => q.WaitForJobsToComplete = true);
     }
 
-    static HttpClient CreateFeedHttpClient() => new(new SocketsHttpHandler
+    internal static HttpClient CreateFeedHttpClient() => new(new SocketsHttpHandler
     {
         AutomaticDecompression = DecompressionMethods.All,
         UseCookies = false,

@@ -16,8 +16,9 @@ public sealed class PollCycle(
     {
         var current = options.CurrentValue;
         var configured = current.Feeds.ToDictionary(f => f.Url, StringComparer.Ordinal);
-        await feeds.SyncAsync(current.Feeds, cancellationToken);
-        var due = await feeds.DueAsync(configured.Keys.ToList(), clock.GetUtcNow().UtcDateTime, cancellationToken);
+        var now = clock.GetUtcNow().UtcDateTime;
+        await feeds.SyncAsync(current.Feeds, now, cancellationToken);
+        var due = await feeds.DueAsync(configured.Keys.ToList(), now, cancellationToken);
         if (due.Count == 0)
             return [];
 

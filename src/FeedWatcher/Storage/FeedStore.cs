@@ -26,18 +26,19 @@ public sealed class FeedStore(NpgsqlDataSource dataSource)
 {
     const string Columns = "id, url, name, etag, last_modified, primed, last_polled_at, last_success_at, last_error, last_error_at, consecutive_failures, next_poll_at";
 
-    /// <summary>Adds the configured feeds that are new and keeps names up to date.</summary>
-    public async Task SyncAsync(IReadOnlyList<FeedOptions> feeds, CancellationToken cancellationToken = default)
+    /// <summary>Adds the configured feeds that are new, due at <paramref name="now"/>, and keeps names up to date.</summary>
+    public async Task SyncAsync(IReadOnlyList<FeedOptions> feeds, DateTime now, CancellationToken cancellationToken = default)
     {
         const string sql = """
-            INSERT INTO feeds (url, name)
-            SELECT * FROM unnest(@Urls, @Names)
+            INSERT INTO feeds (url, name, next_poll_at)
+            SELECT u.url, u.name, @Now FROM unnest(@Urls, @Names) AS u(url, name)
             ON CONFLICT (url) DO UPDATE SET name = EXCLUDED.name
             WHERE feeds.name IS DISTINCT FROM EXCLUDED.name
             """;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await connection.ExecuteAsync(sql, new
         {
+            Now = now,
             Urls = feeds.Select(f => f.Url).ToArray(),
             Names = feeds.Select(f => string.IsNullOrWhiteSpace(f.Name) ? null : f.Name.Trim()).ToArray(),
         });

@@ -30,9 +30,9 @@ public sealed class SmtpTestServer : IAsyncDisposable
         _running = new SmtpServer.SmtpServer(options, services).StartAsync(_stop.Token);
     }
 
-    public static async Task<SmtpTestServer> StartAsync()
+    public static async Task<SmtpTestServer> StartAsync(int? port = null)
     {
-        var server = new SmtpTestServer(FreePort());
+        var server = new SmtpTestServer(port ?? FreePort());
         // Wait until it accepts connections, so a test never races the listener.
         for (var attempt = 0; ; attempt++)
         {

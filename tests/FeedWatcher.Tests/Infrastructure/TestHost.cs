@@ -1,5 +1,6 @@
 using FeedWatcher.Configuration;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace FeedWatcher.Tests.Infrastructure;
@@ -8,7 +9,7 @@ namespace FeedWatcher.Tests.Infrastructure;
 /// feeds), on a database of the test's own.</summary>
 public static class TestHost
 {
-    public static IHost Build(string connectionString, string stateDirectory, IDictionary<string, string?> settings)
+    public static IHost Build(string connectionString, string stateDirectory, IDictionary<string, string?> settings, TimeProvider? clock = null)
     {
         var builder = FeedWatcherServices.CreateBuilder([]);
         builder.Configuration.Sources.Clear();
@@ -23,6 +24,8 @@ public static class TestHost
         var problems = ConfigValidator.Validate(builder.Configuration);
         Assert.True(problems.Count == 0, string.Join("\n", problems));
         builder.AddFeedWatcher();
+        if (clock is not null)
+            builder.Services.AddSingleton(clock);
         return builder.Build();
     }
 

@@ -1,0 +1,192 @@
+using Dapper;
+using FeedWatcher.Digests;
+using FeedWatcher.Feeds;
+using FeedWatcher.Storage;
+using FeedWatcher.Tests.Infrastructure;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using MimeKit;
+using Npgsql;
+using static FeedWatcher.Tests.Infrastructure.Feeds;
+
+namespace FeedWatcher.Tests.Pipeline;
+
+/// <summary>The whole pipeline on real parts: Kestrel serves feeds, PostgreSQL stores, SmtpServer receives.</summary>
+[Collection(DatabaseCollection.Name)]
+public sealed class EndToEndTests(PostgresFixture postgres) : IAsyncLifetime
+{
+    static readonly string[] SeedKeywords = ["Afghanistan", "Moscow conference", "Taliban talks"];
+    readonly TestClock _clock = new(new DateTimeOffset(2017, 4, 15, 6, 0, 0, TimeSpan.Zero));
+    readonly string _state = TestHost.TemporaryDirectory();
+    FeedServer _feeds = null!;
+
+    public async Task InitializeAsync() => _feeds = await FeedServer.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        await _feeds.DisposeAsync();
+        Directory.Delete(_state, recursive: true);
+    }
+
+    async Task<IHost> BuildAsync(Dictionary<string, string?> settings, string? connectionString = null, TimeProvider? clock = null)
+    {
+        settings.TryAdd("FeedWatcher:Watches:0:Name", "Afghanistan peace talks");
+        for (var i = 0; i < SeedKeywords.Length; i++)
+            settings.TryAdd($"FeedWatcher:Watches:0:Keywords:{i}", SeedKeywords[i]);
+        var host = TestHost.Build(connectionString ?? await postgres.CreateDatabaseAsync(), _state, settings, clock);
+        await host.Services.GetRequiredService<Migrator>().MigrateAsync();
+        return host;
+    }
+
+    static Dictionary<string, string?> Smtp(int port) => new()
+    {
+        ["FeedWatcher:Smtp:Host"] = "127.0.0.1",
+        ["FeedWatcher:Smtp:Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["FeedWatcher:Smtp:Security"] = "None",
+        ["FeedWatcher:Digest:To:0"] = "editor@example.org",
+    };
+
+    async Task<IReadOnlyList<RefreshOutcome>> PollAsync(IHost host)
+    {
+        _clock.Advance(TimeSpan.FromHours(1)); // every feed is due again
+        return await host.Services.GetRequiredService<PollCycle>().RunAsync(default);
+    }
+
+    static Task<int?> SendDigestAsync(IHost host) => host.Services.GetRequiredService<DigestSender>().SendAsync(default);
+
+    [Fact]
+    public async Task A_follow_up_is_polled_stored_and_mailed_once()
+    {
+        await using var smtp = await SmtpTestServer.StartAsync();
+        _feeds.Feed("/world.rss", Rss("World desk", Unrelated, Background));
+        var settings = Smtp(smtp.Port);
+        settings["FeedWatcher:Feeds:0:Url"] = _feeds.Url("/world.rss");
+        settings["FeedWatcher:Feeds:0:Name"] = "World desk";
+        using var host = await BuildWithClockAsync(settings);
+
+        // The first poll records what the feed already holds, without alerting on it.
+        var first = Assert.Single(await PollAsync(host));
+        Assert.Equal((true, 2, 0), (first.Succeeded, first.NewItems, first.Hits));
+        Assert.Null(await SendDigestAsync(host));
+        Assert.Empty(smtp.Received);
+
+        // A follow-up appears: it becomes a hit and arrives in the digest.
+        _feeds.Feed("/world.rss", Rss("World desk", FollowUp, Sports, Unrelated, Background));
+        var second = Assert.Single(await PollAsync(host));
+        Assert.Equal((2, 1), (second.NewItems, second.Hits));
+        Assert.Equal(1, await SendDigestAsync(host));
+        var digest = await smtp.NextAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal("FeedWatcher: 1 new item on Afghanistan peace talks", digest.Subject);
+        Assert.Equal("editor@example.org", Assert.Single(digest.To.Mailboxes).Address);
+        Assert.IsType<MultipartAlternative>(digest.Body);
+        var text = digest.TextBody!.ReplaceLineEndings("\n");
+        Assert.Contains($"* {FollowUp.Title}\n  World desk, Wed 12 Apr 2017 09:00", text);
+        Assert.Contains("http://example.org/moscow-2", text);
+        Assert.Contains("Matched: Afghanistan, Moscow conference, Taliban talks", text);
+        Assert.DoesNotContain(Sports.Title, text);
+        Assert.DoesNotContain(Background.Title, text);
+        Assert.Contains("href=\"http://example.org/moscow-2\"", digest.HtmlBody);
+
+        // Unchanged feed: a 304, nothing stored, nothing sent.
+        var third = Assert.Single(await PollAsync(host));
+        Assert.Equal((true, true, 0), (third.Succeeded, third.NotModified, third.NewItems));
+        Assert.Null(await SendDigestAsync(host));
+        Assert.Single(smtp.Received);
+        Assert.StartsWith("\"", _feeds.Requests.Last().Headers.IfNoneMatch.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Broken_feeds_are_recorded_and_never_stop_the_others()
+    {
+        _feeds.Feed("/good.rss", Rss("Good", Unrelated));
+        _feeds.Feed("/malformed.rss", "<rss version=\"2.0\"><channel><title>Broken</title><item><title>x</item></channel>");
+        _feeds.Route("/error.rss", context => { context.Response.StatusCode = 500; return Task.CompletedTask; });
+        _feeds.Route("/slow.rss", context => Task.Delay(TimeSpan.FromSeconds(30), context.RequestAborted));
+        string[] paths = ["/malformed.rss", "/error.rss", "/slow.rss", "/good.rss"];
+        var urls = paths.Select(_feeds.Url).ToArray();
+        var settings = new Dictionary<string, string?> { ["FeedWatcher:Polling:Timeout"] = "00:00:01" };
+        for (var i = 0; i < urls.Length; i++)
+            settings[$"FeedWatcher:Feeds:{i}:Url"] = urls[i];
+        using var host = await BuildWithClockAsync(settings);
+
+        await PollAsync(host);
+        _feeds.Feed("/good.rss", Rss("Good", FollowUp, Unrelated));
+        var outcomes = await PollAsync(host);
+        Assert.Equal(1, outcomes.Sum(o => o.Hits));
+
+        var health = (await host.Services.GetRequiredService<FeedStore>().AllAsync()).ToDictionary(f => f.Url);
+        Assert.Equal((0, null), (health[urls[3]].ConsecutiveFailures, health[urls[3]].LastError));
+        Assert.Equal(2, health[urls[0]].ConsecutiveFailures);
+        Assert.StartsWith("not a readable RSS, Atom or JSON feed:", health[urls[0]].LastError);
+        Assert.Equal((2, "HTTP 500 Internal Server Error"), (health[urls[1]].ConsecutiveFailures, health[urls[1]].LastError));
+        Assert.Equal((2, "timed out after 1 s"), (health[urls[2]].ConsecutiveFailures, health[urls[2]].LastError));
+        Assert.All(health.Values, f => Assert.True(f.NextPollAt > _clock.Now.UtcDateTime, "a failing feed is polled again later"));
+    }
+
+    [Fact]
+    public async Task A_failed_send_keeps_the_hits_for_the_next_run()
+    {
+        var port = SmtpTestServer.FreePort(); // nothing listens there yet
+        _feeds.Feed("/world.rss", Rss("World", Unrelated));
+        var settings = Smtp(port);
+        settings["FeedWatcher:Feeds:0:Url"] = _feeds.Url("/world.rss");
+        using var host = await BuildWithClockAsync(settings);
+        await PollAsync(host);
+        _feeds.Feed("/world.rss", Rss("World", FollowUp, Unrelated));
+        await PollAsync(host);
+
+        Assert.Null(await SendDigestAsync(host));
+        Assert.Single(await host.Services.GetRequiredService<HitStore>().UnsentAsync());
+
+        await using var smtp = await SmtpTestServer.StartAsync(port);
+        Assert.Equal(1, await SendDigestAsync(host));
+        Assert.Contains(FollowUp.Title, (await smtp.NextAsync(TimeSpan.FromSeconds(10))).TextBody);
+        Assert.Empty(await host.Services.GetRequiredService<HitStore>().UnsentAsync());
+    }
+
+    [Fact]
+    public async Task Without_an_smtp_host_the_digest_goes_to_the_pickup_folder()
+    {
+        _feeds.Feed("/world.rss", Rss("World", Unrelated));
+        using var host = await BuildWithClockAsync(new() { ["FeedWatcher:Feeds:0:Url"] = _feeds.Url("/world.rss") });
+        await PollAsync(host);
+        _feeds.Feed("/world.rss", Rss("World", FollowUp, Unrelated));
+        await PollAsync(host);
+
+        Assert.Equal(1, await SendDigestAsync(host));
+        var file = Assert.Single(Directory.GetFiles(Path.Combine(_state, "pickup"), "*.eml"));
+        var message = await MimeMessage.LoadAsync(file);
+        Assert.Contains(FollowUp.Title, message.TextBody);
+        Assert.Empty(await host.Services.GetRequiredService<HitStore>().UnsentAsync());
+    }
+
+    [Fact]
+    public async Task The_scheduled_worker_polls_and_mails_on_its_own()
+    {
+        await using var smtp = await SmtpTestServer.StartAsync();
+        _feeds.Feed("/world.rss", Rss("World desk", FollowUp, Unrelated));
+        var connectionString = await postgres.CreateDatabaseAsync();
+        // The feed was primed by an earlier run, so this run's first poll alerts on what is new.
+        await using (var dataSource = NpgsqlDataSource.Create(connectionString))
+        {
+            await new Migrator(dataSource, Microsoft.Extensions.Logging.Abstractions.NullLogger<Migrator>.Instance).MigrateAsync();
+            await using var connection = await dataSource.OpenConnectionAsync();
+            await connection.ExecuteAsync("INSERT INTO feeds (url, name, primed) VALUES (@Url, 'World desk', true)", new { Url = _feeds.Url("/world.rss") });
+        }
+        var settings = Smtp(smtp.Port);
+        settings["FeedWatcher:Feeds:0:Url"] = _feeds.Url("/world.rss");
+        settings["FeedWatcher:Polling:CheckInterval"] = "00:00:01";
+        settings["FeedWatcher:Digest:Schedule"] = "* * * * * ?";
+        using var host = await BuildAsync(settings, connectionString);
+
+        await host.StartAsync();
+        var digest = await smtp.NextAsync(TimeSpan.FromSeconds(30));
+        await host.StopAsync();
+
+        Assert.Equal("FeedWatcher: 1 new item on Afghanistan peace talks", digest.Subject);
+        Assert.Contains(FollowUp.Title, digest.TextBody);
+    }
+
+    Task<IHost> BuildWithClockAsync(Dictionary<string, string?> settings) => BuildAsync(settings, clock: _clock);
+}

@@ -1,0 +1,130 @@
+using Dapper;
+using FeedWatcher.Configuration;
+using FeedWatcher.Feeds;
+using FeedWatcher.Matching;
+using FeedWatcher.Storage;
+using FeedWatcher.Tests.Infrastructure;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace FeedWatcher.Tests.Storage;
+
+[Collection(DatabaseCollection.Name)]
+public class StorageTests(PostgresFixture postgres)
+{
+    static readonly DateTime Now = new(2017, 4, 15, 6, 0, 0, DateTimeKind.Utc);
+
+    [Fact]
+    public async Task Migrations_apply_once_and_journal_themselves()
+    {
+        await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateDatabaseAsync());
+        var migrator = new Migrator(dataSource, NullLogger<Migrator>.Instance);
+        Assert.Equal(["0001_create_feeds_items_hits"], await migrator.MigrateAsync());
+        Assert.Empty(await migrator.MigrateAsync());
+        await using var connection = await dataSource.OpenConnectionAsync();
+        var tables = await connection.QueryAsync<string>("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1");
+        Assert.Equal(["feeds", "hits", "items", "schema_migrations"], tables);
+    }
+
+    [Fact]
+    public async Task Two_instances_migrating_at_once_take_turns()
+    {
+        await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateDatabaseAsync());
+        var runs = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => new Migrator(dataSource, NullLogger<Migrator>.Instance).MigrateAsync())));
+        Assert.Equal(1, runs.Count(applied => applied.Count == 1));
+        Assert.Equal(3, runs.Count(applied => applied.Count == 0));
+    }
+
+    [Fact]
+    public async Task A_database_from_a_newer_version_is_refused()
+    {
+        await using var dataSource = await postgres.CreateMigratedDatabaseAsync();
+        await using (var connection = await dataSource.OpenConnectionAsync())
+            await connection.ExecuteAsync("INSERT INTO schema_migrations (version) VALUES ('9999_from_the_future')");
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => new Migrator(dataSource, NullLogger<Migrator>.Instance).MigrateAsync());
+        Assert.Contains("9999_from_the_future", error.Message);
+    }
+
+    [Fact]
+    public async Task An_item_is_new_only_once_per_feed()
+    {
+        await using var dataSource = await postgres.CreateMigratedDatabaseAsync();
+        var feeds = new FeedStore(dataSource);
+        await feeds.SyncAsync([new FeedOptions { Url = "http://a.example/feed" }, new FeedOptions { Url = "http://b.example/feed", Name = "B" }], Now);
+        var all = await feeds.AllAsync();
+        var entries = new List<FeedEntry>
+        {
+            new("g1", null, "First", "s", Now),
+            new("g2", null, "Second", "s", null),
+            new("g1", null, "First again in the same document", "s", Now),
+        };
+
+        await using var connection = await dataSource.OpenConnectionAsync();
+        async Task<int> InsertAsync(long feedId)
+        {
+            await using var transaction = await connection.BeginTransactionAsync();
+            var inserted = await ItemStore.InsertNewAsync(connection, transaction, feedId, entries, Now);
+            await transaction.CommitAsync();
+            return inserted.Count;
+        }
+        Assert.Equal(2, await InsertAsync(all[0].Id));
+        Assert.Equal(0, await InsertAsync(all[0].Id));
+        Assert.Equal(2, await InsertAsync(all[1].Id)); // the same guid in another feed is another item
+
+        // The constraint itself, not the code above, is what refuses a second copy.
+        var duplicate = await Assert.ThrowsAsync<PostgresException>(() => connection.ExecuteAsync(
+            "INSERT INTO items (feed_id, item_key, title, summary, published_at, first_seen_at) VALUES (@Id, 'id:g1', 't', 's', now(), now())", new { all[0].Id }));
+        Assert.Equal(PostgresErrorCodes.UniqueViolation, duplicate.SqlState);
+        Assert.Equal(Now, await connection.ExecuteScalarAsync<DateTime>("SELECT published_at FROM items WHERE item_key = 'id:g2' LIMIT 1"));
+    }
+
+    [Fact]
+    public async Task Hits_are_stored_with_their_keywords_until_marked_sent()
+    {
+        await using var dataSource = await postgres.CreateMigratedDatabaseAsync();
+        var feeds = new FeedStore(dataSource);
+        var hits = new HitStore(dataSource);
+        await feeds.SyncAsync([new FeedOptions { Url = "http://a.example/feed", Name = "World desk" }], Now);
+        var feed = Assert.Single(await feeds.AllAsync());
+        await using (var connection = await dataSource.OpenConnectionAsync())
+        await using (var transaction = await connection.BeginTransactionAsync())
+        {
+            var (itemId, _) = Assert.Single(await ItemStore.InsertNewAsync(connection, transaction, feed.Id,
+                [new FeedEntry("g1", "http://a.example/1", "Moscow talks end", "Afghanistan", Now)], Now));
+            await HitStore.InsertAsync(connection, transaction, itemId,
+                [new WatchMatch("Afghanistan peace talks", ["Afghanistan", "Moscow conference"]), new WatchMatch("Other", ["Moscow"])], Now);
+            await HitStore.InsertAsync(connection, transaction, itemId, [new WatchMatch("Other", ["Moscow"])], Now); // idempotent
+            await transaction.CommitAsync();
+        }
+
+        var unsent = await hits.UnsentAsync();
+        Assert.Equal(["Afghanistan peace talks", "Other"], unsent.Select(h => h.Watch));
+        var first = unsent[0];
+        Assert.Equal(["Afghanistan", "Moscow conference"], first.Matched);
+        Assert.Equal(("Moscow talks end", "http://a.example/1", "World desk", Now), (first.Title, first.Link, first.Feed, first.PublishedAt));
+        Assert.Equal(DateTimeKind.Utc, first.PublishedAt.Kind);
+
+        await hits.MarkSentAsync([first.HitId], Now);
+        Assert.Equal(["Other"], (await hits.UnsentAsync()).Select(h => h.Watch));
+    }
+
+    [Fact]
+    public async Task Feed_health_records_failures_and_clears_on_success()
+    {
+        await using var dataSource = await postgres.CreateMigratedDatabaseAsync();
+        var feeds = new FeedStore(dataSource);
+        await feeds.SyncAsync([new FeedOptions { Url = "http://a.example/feed" }], Now);
+        var feed = Assert.Single(await feeds.DueAsync(["http://a.example/feed"], Now));
+
+        await feeds.RecordFailureAsync(feed.Id, "HTTP 500 Internal Server Error", Now, Now.AddMinutes(30));
+        await feeds.RecordFailureAsync(feed.Id, "timed out after 30 s", Now, Now.AddMinutes(30));
+        var failing = Assert.Single(await feeds.AllAsync());
+        Assert.Equal((2, "timed out after 30 s", false), (failing.ConsecutiveFailures, failing.LastError, failing.Primed));
+        Assert.Empty(await feeds.DueAsync(["http://a.example/feed"], Now));
+
+        await using (var connection = await dataSource.OpenConnectionAsync())
+            await FeedStore.RecordSuccessAsync(connection, null, feed.Id, "\"v2\"", "Sat, 15 Apr 2017 06:00:00 GMT", Now, Now.AddHours(1));
+        var healthy = Assert.Single(await feeds.AllAsync());
+        Assert.Equal((0, null, true, "\"v2\"", Now), (healthy.ConsecutiveFailures, healthy.LastError, healthy.Primed, healthy.Etag, healthy.LastSuccessAt));
+    }
+}
