@@ -17,10 +17,16 @@ public static class ConfigValidator
     {
         var section = configuration.GetSection(FeedWatcherOptions.Section);
         var problems = new List<string>();
-        CheckShape(section, typeof(FeedWatcherOptions), problems);
-        if (problems.Count > 0)
-            return problems;
-        return Validate(section.Get<FeedWatcherOptions>() ?? new FeedWatcherOptions());
+        var badPaths = new List<string>();
+        CheckShape(section, typeof(FeedWatcherOptions), problems, badPaths);
+
+        // Bind what could be read, so the rules below still see every other value.
+        var readable = section.AsEnumerable()
+            .Where(kv => kv.Value is not null && !badPaths.Any(bad => kv.Key == bad || kv.Key.StartsWith(bad + ":", StringComparison.OrdinalIgnoreCase)));
+        var options = new ConfigurationBuilder().AddInMemoryCollection(readable).Build()
+            .GetSection(FeedWatcherOptions.Section).Get<FeedWatcherOptions>() ?? new FeedWatcherOptions();
+        problems.AddRange(Validate(options));
+        return problems;
     }
 
     /// <summary>The rules that span values, on options that bound without error.</summary>
@@ -98,7 +104,7 @@ public static class ConfigValidator
 
     // Walks the configuration against the options types, so a typo in a key or an unreadable value is
     // reported by path instead of being ignored (unknown keys) or stopping at the first (binder errors).
-    static void CheckShape(IConfigurationSection section, Type type, List<string> problems)
+    static void CheckShape(IConfigurationSection section, Type type, List<string> problems, List<string> badPaths)
     {
         var properties = type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
             .Where(p => p.CanWrite)
@@ -106,51 +112,57 @@ public static class ConfigValidator
         foreach (var child in section.GetChildren())
         {
             if (properties.TryGetValue(child.Key, out var property))
-                CheckValue(child, property.PropertyType, problems);
+                CheckValue(child, property.PropertyType, problems, badPaths);
             else
-                problems.Add($"{child.Path}: unknown setting (known: {string.Join(", ", properties.Keys)})");
+                Bad(child, $"unknown setting (known: {string.Join(", ", properties.Keys)})", problems, badPaths);
         }
     }
 
-    static void CheckValue(IConfigurationSection section, Type type, List<string> problems)
+    static void CheckValue(IConfigurationSection section, Type type, List<string> problems, List<string> badPaths)
     {
         var hasChildren = section.GetChildren().Any();
         var underlying = Nullable.GetUnderlyingType(type) ?? type;
         if (underlying == typeof(string))
         {
-            if (hasChildren) problems.Add($"{section.Path}: expected a single value, found a section");
+            if (hasChildren) Bad(section, $"expected a single value, found a section", problems, badPaths);
             return;
         }
         if (underlying.IsGenericType && underlying.GetGenericTypeDefinition() == typeof(List<>))
         {
             if (!hasChildren && !string.IsNullOrEmpty(section.Value))
-                problems.Add($"{section.Path}: expected a list, found '{section.Value}'");
+                Bad(section, $"expected a list, found '{section.Value}'", problems, badPaths);
             foreach (var item in section.GetChildren())
-                CheckValue(item, underlying.GetGenericArguments()[0], problems);
+                CheckValue(item, underlying.GetGenericArguments()[0], problems, badPaths);
             return;
         }
         if (underlying.IsClass && !typeof(IEnumerable).IsAssignableFrom(underlying))
         {
             if (!hasChildren && !string.IsNullOrEmpty(section.Value))
-                problems.Add($"{section.Path}: expected a section, found '{section.Value}'");
-            CheckShape(section, underlying, problems);
+                Bad(section, $"expected a section, found '{section.Value}'", problems, badPaths);
+            CheckShape(section, underlying, problems, badPaths);
             return;
         }
         if (hasChildren)
         {
-            problems.Add($"{section.Path}: expected {Describe(underlying)}, found a section");
+            Bad(section, $"expected {Describe(underlying)}, found a section", problems, badPaths);
             return;
         }
         if (string.IsNullOrEmpty(section.Value))
         {
-            if (underlying == type) problems.Add($"{section.Path}: expected {Describe(underlying)}, found nothing");
+            if (underlying == type) Bad(section, $"expected {Describe(underlying)}, found nothing", problems, badPaths);
             return;
         }
         bool readable;
         try { readable = TypeDescriptor.GetConverter(underlying).ConvertFromInvariantString(section.Value) is not null; }
         catch (Exception e) when (e is FormatException or ArgumentException or NotSupportedException or OverflowException) { readable = false; }
         if (!readable || (underlying.IsEnum && !Enum.IsDefined(underlying, Enum.Parse(underlying, section.Value, true))))
-            problems.Add($"{section.Path}: '{section.Value}' is not {Describe(underlying)}");
+            Bad(section, $"'{section.Value}' is not {Describe(underlying)}", problems, badPaths);
+    }
+
+    static void Bad(IConfigurationSection section, string message, List<string> problems, List<string> badPaths)
+    {
+        problems.Add($"{section.Path}: {message}");
+        badPaths.Add(section.Path);
     }
 
     static string Describe(Type type) => type switch

@@ -32,8 +32,10 @@ public class ConfigValidatorTests
             ["FeedWatcher:Digest:Schedule"] = "every morning",
             ["FeedWatcher:Digest:TimeZone"] = "Mars/Olympus",
             ["FeedWatcher:Smtp:Host"] = "smtp.example.org",
+            ["FeedWatcher:Polling:MaxConcurrency"] = "many",
         }));
         Assert.Equal([
+            "FeedWatcher:Polling:MaxConcurrency: 'many' is not a whole number",
             "FeedWatcher:Feeds:1:Url: not an absolute http(s) URL: 'not a url'",
             "FeedWatcher:Feeds:3:Url: not an absolute http(s) URL: 'ftp://example.org/feed'",
             "FeedWatcher:Watches:0:Keywords:1: quote the whole keyword or nothing: '\"unclosed'",
