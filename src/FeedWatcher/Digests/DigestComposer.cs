@@ -38,10 +38,12 @@ public static class DigestComposer
         _ => $"FeedWatcher: {hits.Count} new items on {string.Join(", ", watches)}",
     };
 
-    // The same hits give the same Message-ID, so a digest sent again is recognisable as the same one.
+    // The same hits give the same Message-ID, so a digest sent again is recognisable as the same one; titles
+    // are part of it so that another installation's hit 1 is not taken for this one's.
     static string MessageId(IReadOnlyList<DigestHit> hits, DateTimeOffset now)
     {
-        var basis = hits.Count == 0 ? now.ToString("O", Culture) : string.Join(',', hits.Select(h => h.HitId).Order());
+        var basis = hits.Count == 0 ? now.ToString("O", Culture)
+            : string.Join('\n', hits.OrderBy(h => h.HitId).Select(h => FormattableString.Invariant($"{h.HitId}:{h.Watch}:{h.Title}")));
         return $"digest.{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(basis)))[..24]}@feedwatcher";
     }
 
