@@ -14,6 +14,7 @@ public static class CommandLine
           run            Run the worker: poll feeds, store hits, send digests (the default).
           migrate        Bring the database schema up to date and exit.
           config check   Check the configuration and report every problem with its path.
+          parse FILE...  Read feed files as FeedWatcher would; --json prints one JSON line per file.
           help           Show this text.
 
         Settings come from appsettings.json beside the binary, then environment variables
@@ -22,6 +23,8 @@ public static class CommandLine
 
     public static async Task<int> RunAsync(string[] args)
     {
+        if (args.FirstOrDefault() == "parse")
+            return ParseCommand.Run(args.Skip(1).Where(a => a != "--json").ToList(), args.Contains("--json"));
         var words = args.TakeWhile(a => !a.StartsWith('-')).ToList();
         var settings = args.Skip(words.Count).ToArray();
         if (args.Any(a => a is "--help" or "-h"))

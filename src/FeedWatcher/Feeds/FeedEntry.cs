@@ -1,4 +1,21 @@
 namespace FeedWatcher.Feeds;
 
-/// <summary>One item of a feed, normalized: plain-text title and summary, a UTC publication time.</summary>
-public sealed record FeedEntry(string? Id, string? Link, string Title, string Summary, DateTime? Published);
+/// <summary>A feed as read: its title and link, its items, and how long it asks to be cached (RSS ttl).</summary>
+public sealed record ParsedFeed(string? Title, string? Link, IReadOnlyList<FeedEntry> Entries, TimeSpan? Ttl = null);
+
+/// <summary>One item of a feed, normalized: links resolved, dates in UTC. Title, summary and content are
+/// the feed's HTML or text as given; <see cref="TitleText"/> and <see cref="SummaryText"/> are plain text.</summary>
+public sealed record FeedEntry(
+    string? Id,
+    string? Link,
+    string? Title,
+    string? Summary,
+    DateTime? Published,
+    DateTime? Updated = null,
+    string? Author = null,
+    string? Content = null)
+{
+    public string TitleText => FeedText.Plain(Title);
+
+    public string SummaryText => FeedText.Plain(string.IsNullOrWhiteSpace(Summary) ? Content : Summary);
+}

@@ -29,11 +29,11 @@ public sealed class FeedFetcher(HttpClient http, IOptionsMonitor<FeedWatcherOpti
             var newETag = Header(response.Headers, "ETag") ?? etag;
             var newLastModified = Header(response.Content.Headers, "Last-Modified") ?? lastModified;
             if (response.StatusCode == HttpStatusCode.NotModified)
-                return new FetchResult(null, newETag, newLastModified);
+                return new FetchResult(null, null, newETag, newLastModified);
             if (!response.IsSuccessStatusCode)
                 throw new FeedFetchException($"HTTP {(int)response.StatusCode} {response.ReasonPhrase}".TrimEnd());
             var body = await ReadLimitedAsync(response.Content, polling.MaxBodyBytes, timeout.Token);
-            return new FetchResult(body, newETag, newLastModified);
+            return new FetchResult(body, response.Content.Headers.ContentType?.ToString(), newETag, newLastModified);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -68,7 +68,7 @@ public sealed class FeedFetcher(HttpClient http, IOptionsMonitor<FeedWatcherOpti
 }
 
 /// <summary>What a fetch brought: a body, or none when the feed was not modified.</summary>
-public sealed record FetchResult(byte[]? Body, string? ETag, string? LastModified)
+public sealed record FetchResult(byte[]? Body, string? ContentType, string? ETag, string? LastModified)
 {
     public bool NotModified => Body is null;
 }

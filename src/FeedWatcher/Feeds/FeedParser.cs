@@ -1,58 +1,214 @@
-using System.Net;
-using System.Text.RegularExpressions;
+using System.Xml;
+using System.Xml.Linq;
 using CodeHollow.FeedReader;
+using CodeHollow.FeedReader.Feeds;
+using FeedWatcher.Feeds.Parsing;
 
 namespace FeedWatcher.Feeds;
 
-/// <summary>Reads RSS, Atom and JSON Feed bytes with CodeHollow.FeedReader into <see cref="FeedEntry"/>s.</summary>
-public static partial class FeedParser
+/// <summary>Reads RSS 0.9x/1.0/2.0, Atom 0.3/1.0 and JSON Feed 1.0/1.1. CodeHollow.FeedReader parses the
+/// document and finds its items; around it FeedWatcher decodes the bytes, repairs broken XML for a second
+/// try, and reads each field from the item's element where FeedReader does not (Dublin Core, xml:base,
+/// dates in any zone, Atom text constructs).</summary>
+public static class FeedParser
 {
-    /// <exception cref="FeedParseException">The bytes are not a feed FeedReader can read.</exception>
-    public static IReadOnlyList<FeedEntry> Parse(byte[] body)
+    /// <param name="body">The feed's bytes.</param>
+    /// <param name="httpCharset">The charset of the HTTP Content-Type, if any.</param>
+    /// <param name="feedUrl">Where the feed came from, to resolve relative links.</param>
+    /// <exception cref="FeedParseException">Nothing usable could be read.</exception>
+    public static ParsedFeed Parse(byte[] body, string? httpCharset = null, Uri? feedUrl = null)
     {
-        Feed feed;
+        var feed = Read(FeedDecoder.Decode(body, httpCharset));
+        return feed.SpecificFeed is JsonFeed json ? JsonFeedReader.Map(json, feedUrl) : XmlFeedReader.Map(feed, feedUrl);
+    }
+
+    static Feed Read(string text)
+    {
         try
         {
-            feed = FeedReader.ReadFromByteArray(body);
+            return FeedReader.ReadFromString(text);
         }
-        catch (Exception e) when (e is not OutOfMemoryException)
+        catch (Exception first) when (first is not OutOfMemoryException)
         {
-            throw new FeedParseException($"not a readable RSS, Atom or JSON feed: {e.Message}", e);
+            if (text.TrimStart().StartsWith('{'))
+                throw Unreadable(first);
+            var repaired = XmlRepair.Repair(text);
+            if (repaired == text)
+                throw Unreadable(first);
+            try
+            {
+                return FeedReader.ReadFromString(repaired);
+            }
+            catch (Exception second) when (second is not OutOfMemoryException)
+            {
+                throw Unreadable(second);
+            }
         }
-        return feed.Items.Select(ToEntry).ToList();
     }
 
-    static FeedEntry ToEntry(FeedItem item) => new(
-        Id: NullIfBlank(item.Id),
-        Link: NullIfBlank(item.Link),
-        Title: PlainText(item.Title),
-        Summary: PlainText(string.IsNullOrWhiteSpace(item.Description) ? item.Content : item.Description),
-        Published: item.PublishingDate is { } date ? ToUtc(date) : null);
-
-    static DateTime ToUtc(DateTime date) => date.Kind switch
+    static FeedParseException Unreadable(Exception e) => new(e switch
     {
-        DateTimeKind.Utc => date,
-        DateTimeKind.Local => date.ToUniversalTime(),
-        _ => DateTime.SpecifyKind(date, DateTimeKind.Utc),
-    };
-
-    static string? NullIfBlank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
-
-    /// <summary>Feed text with markup removed and entities decoded, whitespace collapsed.</summary>
-    public static string PlainText(string? html)
-    {
-        if (string.IsNullOrWhiteSpace(html))
-            return "";
-        var withoutTags = Tags().Replace(html, " ");
-        return Whitespace().Replace(WebUtility.HtmlDecode(withoutTags), " ").Trim();
-    }
-
-    [GeneratedRegex(@"<!--.*?-->|<(script|style)\b.*?</\1\s*>|<[^>]*>", RegexOptions.Singleline | RegexOptions.IgnoreCase)]
-    private static partial Regex Tags();
-
-    [GeneratedRegex(@"\s+")]
-    private static partial Regex Whitespace();
+        XmlException x => $"not well-formed XML even after repair: {x.Message}",
+        NullReferenceException or InvalidOperationException => "not a readable RSS, Atom or JSON feed: the document lacks the elements a feed needs",
+        _ => $"not a readable RSS, Atom or JSON feed: {e.Message}",
+    }, e);
 }
 
 /// <summary>A feed's body could not be parsed; the message says why and is shown in the feed's health.</summary>
 public sealed class FeedParseException(string message, Exception inner) : Exception(message, inner);
+
+/// <summary>Reads the fields of XML feeds from the elements FeedReader found.</summary>
+static class XmlFeedReader
+{
+    const string AtomNs = "http://www.w3.org/2005/Atom";
+    const string Atom03Ns = "http://purl.org/atom/ns#";
+    const string DcNs = "http://purl.org/dc/elements/1.1/";
+    const string DcTermsNs = "http://purl.org/dc/terms/";
+    const string ContentNs = "http://purl.org/rss/1.0/modules/content/";
+    const string ItunesNs = "http://www.itunes.com/dtds/podcast-1.0.dtd";
+    const string RdfNs = "http://www.w3.org/1999/02/22-rdf-syntax-ns#";
+    static readonly XName XmlBase = XNamespace.Xml + "base";
+
+    public static ParsedFeed Map(Feed feed, Uri? feedUrl)
+    {
+        var channel = feed.SpecificFeed?.Element;
+        var isAtom = channel?.Name.LocalName == "feed";
+        var entries = feed.Items
+            .Select(i => i.SpecificItem?.Element is { } e ? (isAtom || e.Name.LocalName == "entry" ? AtomEntry(e, channel, feedUrl) : RssItem(e, channel, feedUrl)) : Fallback(i))
+            .ToList();
+        var title = channel is null ? feed.Title : isAtom ? TextConstruct(Child(channel, "title")) : Value(Child(channel, "title"));
+        var link = channel is null ? feed.Link : isAtom ? AtomLink(channel, feedUrl) : Resolve(Value(Child(channel, "link")), channel, feedUrl);
+        var ttl = int.TryParse(Value(Child(channel, "ttl")), out var minutes) && minutes > 0 ? TimeSpan.FromMinutes(minutes) : (TimeSpan?)null;
+        return new ParsedFeed(title ?? feed.Title, link ?? feed.Link, entries, ttl);
+    }
+
+    static FeedEntry Fallback(FeedItem item) => new(item.Id, item.Link, item.Title, item.Description, FeedDates.Parse(item.PublishingDateString),
+        Author: item.Author, Content: item.Content);
+
+    static FeedEntry RssItem(XElement item, XElement? channel, Uri? feedUrl)
+    {
+        var guid = Child(item, "guid");
+        var id = Value(guid) ?? Attribute(item, RdfNs, "about");
+        var link = Value(Child(item, "link"))
+            ?? (guid is not null && Attribute(guid, "", "isPermaLink") is not "false" && LooksLikeUrl(id) ? id : null)
+            ?? AtomLink(item, feedUrl);
+        return new FeedEntry(
+            Id: id,
+            Link: Resolve(link, item, feedUrl),
+            Title: Value(Child(item, "title")) ?? Value(Child(item, DcNs, "title")),
+            Summary: Value(Child(item, "description")) ?? Value(Child(item, ItunesNs, "summary")) ?? Value(Child(item, DcNs, "description")),
+            Published: Date(Child(item, "pubDate")) ?? Date(Child(item, DcNs, "date")) ?? Date(Child(item, DcTermsNs, "issued")) ?? Date(Child(item, AtomNs, "published")),
+            Updated: Date(Child(item, DcTermsNs, "modified")) ?? Date(Child(item, AtomNs, "updated")),
+            Author: Value(Child(item, "author")) ?? Value(Child(item, DcNs, "creator")) ?? Value(Child(item, ItunesNs, "author"))
+                ?? Value(Child(channel, DcNs, "creator")) ?? Value(Child(channel, ItunesNs, "author")),
+            Content: Value(Child(item, ContentNs, "encoded")));
+    }
+
+    static FeedEntry AtomEntry(XElement entry, XElement? feed, Uri? feedUrl) => new(
+        Id: Value(Child(entry, "id")),
+        Link: AtomLink(entry, feedUrl),
+        Title: TextConstruct(Child(entry, "title")),
+        Summary: TextConstruct(Child(entry, "summary")),
+        Published: Date(Child(entry, "published")) ?? Date(Child(entry, "issued")) ?? Date(Child(entry, "created")) ?? Date(Child(entry, DcNs, "date")),
+        Updated: Date(Child(entry, "updated")) ?? Date(Child(entry, "modified")),
+        Author: Person(Child(entry, "author")) ?? Value(Child(entry, DcNs, "creator")) ?? Person(Child(Child(entry, "source"), "author")) ?? Person(Child(feed, "author")),
+        Content: TextConstruct(Child(entry, "content")));
+
+    // Elements are matched by local name in the element's own namespace family (Atom 1.0 or 0.3, RSS of any
+    // version), so that the same code reads every dialect; extension namespaces are asked for by name.
+    static XElement? Child(XElement? parent, string localName) =>
+        parent?.Elements().FirstOrDefault(e => e.Name.LocalName == localName && IsCoreNamespace(e.Name.NamespaceName, parent));
+
+    static XElement? Child(XElement? parent, string ns, string localName) =>
+        parent?.Element(XName.Get(localName, ns));
+
+    static bool IsCoreNamespace(string ns, XElement parent) =>
+        ns.Length == 0 || ns == parent.Name.NamespaceName || ns is AtomNs or Atom03Ns || ns.StartsWith("http://purl.org/rss/", StringComparison.Ordinal)
+        || ns.StartsWith("http://my.netscape.com/rdf/", StringComparison.Ordinal) || ns.StartsWith("http://backend.userland.com/", StringComparison.Ordinal);
+
+    static string? Value(XElement? e) => e is null ? null : NullIfBlank(e.Value);
+
+    static string? Attribute(XElement e, string ns, string name) => NullIfBlank(e.Attribute(XName.Get(name, ns))?.Value);
+
+    static string? NullIfBlank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
+
+    static DateTime? Date(XElement? e) => FeedDates.Parse(e?.Value);
+
+    static bool LooksLikeUrl(string? s) => s is not null && (s.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || s.StartsWith("https://", StringComparison.OrdinalIgnoreCase));
+
+    // Atom text constructs: text and html as their value, xhtml as the markup inside its div.
+    static string? TextConstruct(XElement? e)
+    {
+        if (e is null) return null;
+        var type = e.Attribute("type")?.Value;
+        if (type is "xhtml" || (type is "application/xhtml+xml"))
+        {
+            var div = e.Elements().FirstOrDefault(x => x.Name.LocalName == "div") ?? e;
+            return NullIfBlank(string.Concat(div.Nodes().Select(n => n.ToString(SaveOptions.DisableFormatting))));
+        }
+        if (e.Attribute("mode")?.Value == "base64")
+        {
+            try { return NullIfBlank(System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(e.Value))); }
+            catch (FormatException) { return Value(e); }
+        }
+        if (e.HasElements && type is null or "text/html" or "html")
+            return NullIfBlank(string.Concat(e.Nodes().Select(n => n.ToString(SaveOptions.DisableFormatting))));
+        return Value(e);
+    }
+
+    static string? Person(XElement? e) => e is null ? null : Value(Child(e, "name")) ?? Value(Child(e, "email")) ?? Value(e);
+
+    static string? AtomLink(XElement parent, Uri? feedUrl)
+    {
+        var links = parent.Elements().Where(e => e.Name.LocalName == "link" && e.Attribute("href") is not null).ToList();
+        var link = links.FirstOrDefault(l => l.Attribute("rel")?.Value is null or "alternate" && l.Attribute("type")?.Value is null or "text/html")
+            ?? links.FirstOrDefault(l => l.Attribute("rel")?.Value is null or "alternate");
+        return link is null ? null : Resolve(NullIfBlank(link.Attribute("href")!.Value), link, feedUrl);
+    }
+
+    /// <summary>A link made absolute against the xml:base in scope and the feed's URL; absolute links as given.</summary>
+    static string? Resolve(string? href, XElement context, Uri? feedUrl)
+    {
+        if (href is null || Uri.TryCreate(href, UriKind.Absolute, out var absolute) && absolute.Scheme is "http" or "https" or "mailto" or "ftp" or "urn" or "tag")
+            return href;
+        var baseUri = feedUrl;
+        foreach (var element in context.AncestorsAndSelf().Reverse())
+        {
+            if (element.Attribute(XmlBase)?.Value is { } xmlBase)
+                baseUri = baseUri is null ? (Uri.TryCreate(xmlBase, UriKind.Absolute, out var b) ? b : null)
+                    : Uri.TryCreate(baseUri, xmlBase, out var combined) ? combined : baseUri;
+        }
+        return baseUri is not null && Uri.TryCreate(baseUri, href, out var resolved) ? resolved.AbsoluteUri : href;
+    }
+}
+
+/// <summary>Reads JSON Feed items from the XML FeedReader converts them to.</summary>
+static class JsonFeedReader
+{
+    public static ParsedFeed Map(JsonFeed feed, Uri? feedUrl)
+    {
+        var items = feed.Items.Select(i => Item(i.Element, feedUrl)).ToList();
+        return new ParsedFeed(Trim(feed.Title), Trim(feed.HomePageUrl) ?? Trim(feed.Link), items);
+    }
+
+    static FeedEntry Item(XElement item, Uri? feedUrl)
+    {
+        var url = Get(item, "url") ?? Get(item, "external_url");
+        if (url is not null && feedUrl is not null && !Uri.IsWellFormedUriString(url, UriKind.Absolute) && Uri.TryCreate(feedUrl, url, out var resolved))
+            url = resolved.AbsoluteUri;
+        return new FeedEntry(
+            Id: Get(item, "id"),
+            Link: url,
+            Title: Get(item, "title"),
+            Summary: Get(item, "summary"),
+            Published: FeedDates.Parse(Get(item, "date_published")),
+            Updated: FeedDates.Parse(Get(item, "date_modified")),
+            Author: item.Element("author") is { } author ? Get(author, "name")
+                : item.Element("authors")?.Elements().Select(a => Get(a, "name")).FirstOrDefault(n => n is not null),
+            Content: Get(item, "content_html") ?? Get(item, "content_text"));
+    }
+
+    static string? Get(XElement e, string name) => Trim(e.Element(name)?.Value);
+
+    static string? Trim(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
+}

@@ -1,4 +1,5 @@
 using FeedWatcher.Configuration;
+using FeedWatcher.Feeds.Parsing;
 using FeedWatcher.Matching;
 using FeedWatcher.Storage;
 using Microsoft.Extensions.Options;
@@ -36,7 +37,7 @@ public sealed class FeedRefresher(
                 return new RefreshOutcome(true, true, 0, 0);
             }
 
-            var entries = FeedParser.Parse(fetched.Body!);
+            var entries = FeedParser.Parse(fetched.Body!, FeedDecoder.CharsetOf(fetched.ContentType), new Uri(feed.Url)).Entries;
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
             var newItems = await ItemStore.InsertNewAsync(connection, transaction, feed.Id, entries, now);
             var hits = 0;
@@ -44,7 +45,7 @@ public sealed class FeedRefresher(
             {
                 foreach (var (itemId, entry) in newItems)
                 {
-                    var matches = matcher.Match(new ItemText(entry.Title, entry.Summary));
+                    var matches = matcher.Match(new ItemText(entry.TitleText, entry.SummaryText));
                     await HitStore.InsertAsync(connection, transaction, itemId, matches, now);
                     hits += matches.Count;
                 }

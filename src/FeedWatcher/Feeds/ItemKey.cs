@@ -14,7 +14,7 @@ public static class ItemKey
     {
         var key = entry.Id is { } id ? "id:" + id
             : entry.Link is { } link ? "link:" + link
-            : "hash:" + Hash(entry.Title + "\n" + entry.Published?.ToString("O"));
+            : "hash:" + Hash(entry.TitleText + "\n" + (entry.Published ?? entry.Updated)?.ToString("O"));
         return key.Length <= MaxLength ? key : "sha256:" + Hash(key);
     }
 

@@ -27,10 +27,10 @@ public static class ItemStore
             FeedId = feedId,
             Now = now,
             Keys = byKey.Keys.ToArray(),
-            Titles = byKey.Values.Select(e => e.Title).ToArray(),
+            Titles = byKey.Values.Select(e => e.TitleText).ToArray(),
             Links = byKey.Values.Select(e => e.Link).ToArray(),
-            Summaries = byKey.Values.Select(e => e.Summary).ToArray(),
-            Published = byKey.Values.Select(e => e.Published ?? now).ToArray(),
+            Summaries = byKey.Values.Select(e => e.SummaryText).ToArray(),
+            Published = byKey.Values.Select(e => e.Published ?? e.Updated ?? now).ToArray(),
         }, transaction);
         return rows.Select(r => (r.Id, byKey[r.ItemKey])).ToList();
     }

@@ -1,3 +1,4 @@
+using System.Text;
 using FeedWatcher.Feeds;
 
 namespace FeedWatcher.Tests.Feeds;
@@ -6,27 +7,116 @@ public class FeedParserTests
 {
     static byte[] TestFile(string name) => File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "testdata", name));
 
+    static ParsedFeed ParseText(string xml, string? charset = null, string? url = null) =>
+        FeedParser.Parse(Encoding.UTF8.GetBytes(xml), charset, url is null ? null : new Uri(url));
+
     [Theory]
     [InlineData("rss2.xml", 3, "Envoys gather in Moscow for Afghan security meeting", "http://example.org/world/1001", "Delegations from eleven countries arrived on Friday.", "2017-04-14T08:30:00Z")]
     [InlineData("atom.xml", 1, "Kabul weighs response to regional peace push", "http://example.org/region/77", "Officials in Kabul reviewed the proposals.", "2017-04-15T11:00:00Z")]
     [InlineData("feed.json", 1, "Foreign ministers discuss Afghanistan", "http://example.org/json/1", "Talks continued into the evening.", "2017-04-16T09:15:00Z")]
     public void Reads_rss_atom_and_json_feed(string file, int count, string title, string link, string summary, string published)
     {
-        var entries = FeedParser.Parse(TestFile(file));
+        var entries = FeedParser.Parse(TestFile(file)).Entries;
         Assert.Equal(count, entries.Count);
         var first = entries[0];
-        Assert.Equal(title, first.Title);
+        Assert.Equal(title, first.TitleText);
         Assert.Equal(link, first.Link);
-        Assert.Equal(summary, first.Summary);
+        Assert.Equal(summary, first.SummaryText);
         Assert.Equal(DateTime.Parse(published, null, System.Globalization.DateTimeStyles.AdjustToUniversal), first.Published);
         Assert.Equal(DateTimeKind.Utc, first.Published!.Value.Kind);
     }
 
     [Fact]
-    public void Reads_offsets_as_the_right_instant()
+    public void Reads_offsets_as_the_right_instant() =>
+        Assert.Equal(new DateTime(2017, 4, 15, 8, 0, 0, DateTimeKind.Utc), FeedParser.Parse(TestFile("rss2.xml")).Entries[1].Published);
+
+    [Theory]
+    [InlineData("<p>Caf&eacute;&nbsp;society &amp; more</p>", "Café society & more")]        // HTML entities, no DTD
+    [InlineData("Fish & chips", "Fish & chips")]                                              // a bare ampersand
+    [InlineData("AT&T&copy", "AT&T&copy")]                                                      // not entities at all
+    public void Html_entities_and_bare_ampersands_are_repaired(string title, string expected)
     {
-        var second = FeedParser.Parse(TestFile("rss2.xml"))[1];
-        Assert.Equal(new DateTime(2017, 4, 15, 8, 0, 0, DateTimeKind.Utc), second.Published);
+        var feed = ParseText($"<rss version=\"2.0\"><channel><title>t</title><item><title>{title}</title><guid>g</guid></item></channel></rss>");
+        Assert.Equal(expected, Assert.Single(feed.Entries).TitleText);
+    }
+
+    [Fact]
+    public void Junk_before_the_root_and_undeclared_prefixes_are_repaired()
+    {
+        var feed = ParseText("\n\n  garbage<rss version=\"2.0\"><channel><title>t</title><item><title>x</title><dc:creator>Ann Lee</dc:creator></item></channel></rss>");
+        Assert.Equal("Ann Lee", Assert.Single(feed.Entries).Author);
+    }
+
+    [Fact]
+    public void Rss_without_a_channel_is_read()
+    {
+        var feed = ParseText("<rss version=\"2.0\"><title>t</title><item><title>Lonely item</title></item></rss>");
+        Assert.Equal("Lonely item", Assert.Single(feed.Entries).TitleText);
+    }
+
+    [Fact]
+    public void Dublin_core_fills_author_and_date()
+    {
+        var feed = ParseText("""
+            <rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>t</title>
+            <item><title>x</title><dc:creator>Rahim Faiez</dc:creator><dc:date>2017-04-14T10:00:00+04:30</dc:date></item>
+            </channel></rss>
+            """);
+        var item = Assert.Single(feed.Entries);
+        Assert.Equal(("Rahim Faiez", new DateTime(2017, 4, 14, 5, 30, 0, DateTimeKind.Utc)), (item.Author, item.Published));
+    }
+
+    [Fact]
+    public void Links_resolve_against_xml_base_and_the_feed_url()
+    {
+        var feed = ParseText("""
+            <feed xmlns="http://www.w3.org/2005/Atom" xml:base="http://example.org/news/"><title>t</title>
+              <entry xml:base="2017/"><title>a</title><id>a</id><link href="kabul.html"/></entry>
+              <entry><title>b</title><id>b</id><link rel="alternate" href="/moscow.html"/></entry>
+            </feed>
+            """);
+        Assert.Equal(["http://example.org/news/2017/kabul.html", "http://example.org/moscow.html"], feed.Entries.Select(e => e.Link));
+
+        var rss = ParseText("<rss version=\"2.0\"><channel><title>t</title><item><title>a</title><link>/a.html</link></item></channel></rss>",
+            url: "http://feeds.example.org/world/rss.xml");
+        Assert.Equal("http://feeds.example.org/a.html", Assert.Single(rss.Entries).Link);
+    }
+
+    [Fact]
+    public void Atom_updated_only_entries_keep_their_date_and_xhtml_content()
+    {
+        var feed = ParseText("""
+            <feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><author><name>Desk</name></author>
+              <entry><title type="html">&lt;b&gt;Bold&lt;/b&gt; move</title><id>a</id><updated>2017-04-15T12:00:00Z</updated>
+                <content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml"><p>Talks <em>resume</em></p></div></content></entry>
+            </feed>
+            """);
+        var entry = Assert.Single(feed.Entries);
+        Assert.Equal("Bold move", entry.TitleText);
+        Assert.Equal(new DateTime(2017, 4, 15, 12, 0, 0, DateTimeKind.Utc), entry.Updated);
+        Assert.Null(entry.Published);
+        Assert.Equal("Talks resume", entry.SummaryText);
+        Assert.Equal("Desk", entry.Author);
+    }
+
+    [Theory]
+    [InlineData("windows-1252", "iso-8859-1", "Caf\u00e9 \u201cquoted\u201d")]   // Latin-1 label, windows-1252 bytes
+    [InlineData("windows-1251", "windows-1251", "\u041c\u043e\u0441\u043a\u0432\u0430")]
+    [InlineData("iso-8859-1", null, "Caf\u00e9")]                                   // undeclared, not UTF-8: windows-1252
+    public void Encodings_are_declared_or_sniffed(string actual, string? declared, string title)
+    {
+        Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
+        var declaration = declared is null ? "<?xml version=\"1.0\"?>" : $"<?xml version=\"1.0\" encoding=\"{declared}\"?>";
+        var bytes = Encoding.GetEncoding(actual).GetBytes($"{declaration}<rss version=\"2.0\"><channel><title>t</title><item><title>{title}</title></item></channel></rss>");
+        Assert.Equal(title, Assert.Single(FeedParser.Parse(bytes).Entries).TitleText);
+    }
+
+    [Fact]
+    public void Http_charset_wins_over_the_declaration()
+    {
+        Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
+        var bytes = Encoding.GetEncoding("koi8-r").GetBytes("<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\"><channel><title>t</title><item><title>Кабул</title></item></channel></rss>");
+        Assert.Equal("Кабул", Assert.Single(FeedParser.Parse(bytes, "koi8-r").Entries).TitleText);
     }
 
     [Theory]
@@ -34,17 +124,20 @@ public class FeedParserTests
     public void Unreadable_feed_gives_a_clear_error(string file)
     {
         var error = Assert.Throws<FeedParseException>(() => FeedParser.Parse(TestFile(file)));
-        Assert.StartsWith("not a readable RSS, Atom or JSON feed:", error.Message);
+        Assert.StartsWith("not well-formed XML even after repair:", error.Message);
     }
 
-    [Fact]
-    public void Html_is_not_a_feed() =>
-        Assert.Throws<FeedParseException>(() => FeedParser.Parse("<html><body>Not found</body></html>"u8.ToArray()));
+    [Theory]
+    [InlineData("<html><body>Not found</body></html>")]
+    [InlineData("")]
+    [InlineData("{\"not\": \"a feed\"")]
+    public void What_is_not_a_feed_is_refused(string body) =>
+        Assert.Throws<FeedParseException>(() => FeedParser.Parse(Encoding.UTF8.GetBytes(body)));
 
     [Theory]
     [InlineData("<p>One &amp; two</p>", "One & two")]
     [InlineData("<script>alert(1)</script>Text <!-- note --> here", "Text here")]
-    [InlineData("  many\n\n spaces ", "many spaces")]
+    [InlineData("  many\n\n spaces\u00a0here ", "many spaces here")]
     [InlineData(null, "")]
-    public void Plain_text_drops_markup(string? html, string expected) => Assert.Equal(expected, FeedParser.PlainText(html));
+    public void Plain_text_drops_markup(string? html, string expected) => Assert.Equal(expected, FeedText.Plain(html));
 }

@@ -118,7 +118,7 @@ public sealed class EndToEndTests(PostgresFixture postgres) : IAsyncLifetime
         var health = (await host.Services.GetRequiredService<FeedStore>().AllAsync()).ToDictionary(f => f.Url);
         Assert.Equal((0, null), (health[urls[3]].ConsecutiveFailures, health[urls[3]].LastError));
         Assert.Equal(2, health[urls[0]].ConsecutiveFailures);
-        Assert.StartsWith("not a readable RSS, Atom or JSON feed:", health[urls[0]].LastError);
+        Assert.StartsWith("not well-formed XML even after repair:", health[urls[0]].LastError);
         Assert.Equal((2, "HTTP 500 Internal Server Error"), (health[urls[1]].ConsecutiveFailures, health[urls[1]].LastError));
         Assert.Equal((2, "timed out after 1 s"), (health[urls[2]].ConsecutiveFailures, health[urls[2]].LastError));
         Assert.All(health.Values, f => Assert.True(f.NextPollAt > _clock.Now.UtcDateTime, "a failing feed is polled again later"));

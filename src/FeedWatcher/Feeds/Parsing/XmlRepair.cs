@@ -1,0 +1,104 @@
+using System.Net;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace FeedWatcher.Feeds.Parsing;
+
+/// <summary>Mends the ways real feeds break XML, for a second try after the first parse failed: junk
+/// before the root, characters XML forbids, HTML named entities and bare ampersands, undeclared namespace
+/// prefixes, and RSS items outside a channel.</summary>
+public static partial class XmlRepair
+{
+    public static string Repair(string xml)
+    {
+        var text = xml;
+        var start = text.IndexOf('<', StringComparison.Ordinal);
+        if (start > 0) text = text[start..];
+        text = ForbiddenCharacters().Replace(text, "");
+        text = Entities().Replace(text, ReplaceEntity);
+        text = BindUndeclaredPrefixes(text);
+        text = WrapChannel(text);
+        return text;
+    }
+
+    // XML 1.0 forbids most C0 controls, even as references.
+    [GeneratedRegex(@"[\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]|&#x?0*(?:[0-8]|1[124-9]|2\d|3[01]|[bBcCeEfF]|1[0-9a-fA-F]);")]
+    private static partial Regex ForbiddenCharacters();
+
+    // Every '&' with what may follow it; CDATA sections are left alone.
+    [GeneratedRegex(@"<!\[CDATA\[.*?\]\]>|&(?<name>#\d+;|#x[0-9a-fA-F]+;|[A-Za-z][A-Za-z0-9]*;?)?", RegexOptions.Singleline)]
+    private static partial Regex Entities();
+
+    static string ReplaceEntity(Match m)
+    {
+        if (m.Value.StartsWith("<!", StringComparison.Ordinal)) return m.Value;
+        var name = m.Groups["name"].Value;
+        if (name.Length == 0) return "&amp;";
+        if (name[0] == '#' || name is "amp;" or "lt;" or "gt;" or "quot;" or "apos;") return m.Value;
+        if (!name.EndsWith(';')) return "&amp;" + name; // "AT&T", "?a=1&b=2"
+        var decoded = WebUtility.HtmlDecode("&" + name);
+        if (decoded == "&" + name) return "&amp;" + name;
+        var numeric = new StringBuilder();
+        foreach (var rune in decoded.EnumerateRunes())
+            numeric.Append("&#").Append(rune.Value).Append(';');
+        return numeric.ToString();
+    }
+
+    static readonly Dictionary<string, string> KnownNamespaces = new(StringComparer.Ordinal)
+    {
+        ["dc"] = "http://purl.org/dc/elements/1.1/",
+        ["dcterms"] = "http://purl.org/dc/terms/",
+        ["content"] = "http://purl.org/rss/1.0/modules/content/",
+        ["atom"] = "http://www.w3.org/2005/Atom",
+        ["media"] = "http://search.yahoo.com/mrss/",
+        ["itunes"] = "http://www.itunes.com/dtds/podcast-1.0.dtd",
+        ["rdf"] = "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+        ["slash"] = "http://purl.org/rss/1.0/modules/slash/",
+        ["wfw"] = "http://wellformedweb.org/CommentAPI/",
+        ["sy"] = "http://purl.org/rss/1.0/modules/syndication/",
+        ["georss"] = "http://www.georss.org/georss",
+        ["feedburner"] = "http://rssnamespace.org/feedburner/ext/1.0",
+        ["xhtml"] = "http://www.w3.org/1999/xhtml",
+    };
+
+    [GeneratedRegex(@"</?([A-Za-z_][\w.-]*):[A-Za-z_]|\s([A-Za-z_][\w.-]*):[A-Za-z_][\w.-]*\s*=")]
+    private static partial Regex UsedPrefixes();
+
+    [GeneratedRegex(@"xmlns:([A-Za-z_][\w.-]*)\s*=")]
+    private static partial Regex DeclaredPrefixes();
+
+    [GeneratedRegex(@"<(?![?!])[A-Za-z_][^\s/>]*")]
+    private static partial Regex RootStart();
+
+    static string BindUndeclaredPrefixes(string text)
+    {
+        var declared = DeclaredPrefixes().Matches(text).Select(m => m.Groups[1].Value).ToHashSet(StringComparer.Ordinal);
+        declared.Add("xml");
+        declared.Add("xmlns");
+        var missing = UsedPrefixes().Matches(text)
+            .Select(m => m.Groups[1].Success ? m.Groups[1].Value : m.Groups[2].Value)
+            .Where(p => !declared.Contains(p))
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+        if (missing.Count == 0) return text;
+        var root = RootStart().Match(text);
+        if (!root.Success) return text;
+        var declarations = string.Concat(missing.Select(p =>
+            $" xmlns:{p}=\"{KnownNamespaces.GetValueOrDefault(p, "urn:feedwatcher:undeclared:" + p)}\""));
+        return text.Insert(root.Index + root.Length, declarations);
+    }
+
+    // RSS whose items sit directly under <rss>: give them the channel they lack.
+    static string WrapChannel(string text)
+    {
+        if (text.Contains("<channel", StringComparison.OrdinalIgnoreCase)) return text;
+        var open = RssStart().Match(text);
+        var close = text.LastIndexOf("</rss>", StringComparison.OrdinalIgnoreCase);
+        if (!open.Success || close < open.Index) return text;
+        var end = open.Index + open.Length;
+        return text[..end] + "<channel>" + text[end..close] + "</channel>" + text[close..];
+    }
+
+    [GeneratedRegex(@"<rss\b[^>]*>", RegexOptions.IgnoreCase)]
+    private static partial Regex RssStart();
+}
