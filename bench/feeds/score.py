@@ -187,9 +187,18 @@ def main():
                 garbled += bool(GARBLE.search(t))
     print(f"mojibake: {garbled} of {total_texts} texts in non-UTF-8 and encoding fixtures")
 
-    for f, c in failures[: args.show]:
+    shown = collections.OrderedDict()
+    for f, c in failures:
+        shown.setdefault(f, []).append(c)
+    for f, cs in list(shown.items())[: args.show]:
         r = results[f]
-        print("FAIL", f, c, "->", r.get("error") or (r.get("items") or [{}])[c.get("index") or 0] if c["scope"] == "item" and r.get("ok") and c["index"] < len(r.get("items") or []) else r.get("error") or r.get("feed"))
+        c = cs[0]
+        got = r.get("error") if not r.get("ok") else (r.get("feed") if c["scope"] == "feed" else
+              ((r.get("items") or [{}]) + [{}])[min(c.get("index") or 0, len(r.get("items") or []))].get("published" if c["field"] == "date" else c["field"]))
+        print(f"FAIL {f} ({len(cs)} checks) {c['field']}: expected {c['expected']!r:.80} got {str(got)[:100]!r}")
+    for m in manifest:
+        if m["expect_valid"] and not results[m["file"]].get("ok") and args.show:
+            print("UNPARSED", m["file"], results[m["file"]].get("error", "")[:120])
 
 
 if __name__ == "__main__":

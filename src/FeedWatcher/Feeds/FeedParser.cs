@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using System.Xml;
 using System.Xml.Linq;
 using CodeHollow.FeedReader;
@@ -18,40 +19,54 @@ public static class FeedParser
     /// <exception cref="FeedParseException">Nothing usable could be read.</exception>
     public static ParsedFeed Parse(byte[] body, string? httpCharset = null, Uri? feedUrl = null)
     {
-        var feed = Read(FeedDecoder.Decode(body, httpCharset));
-        return feed.SpecificFeed is JsonFeed json ? JsonFeedReader.Map(json, feedUrl) : XmlFeedReader.Map(feed, feedUrl);
-    }
-
-    static Feed Read(string text)
-    {
+        var text = FeedDecoder.Decode(body, httpCharset);
+        if (text.AsSpan().TrimStart().StartsWith("{"))
+            return JsonFeedReader.Map(ReadJson(text), feedUrl);
         try
         {
-            return FeedReader.ReadFromString(text);
+            return XmlFeedReader.Map(FeedReader.ReadFromString(text), feedUrl);
         }
         catch (Exception first) when (first is not OutOfMemoryException)
         {
-            if (text.TrimStart().StartsWith('{'))
-                throw Unreadable(first);
             var repaired = XmlRepair.Repair(text);
-            if (repaired == text)
-                throw Unreadable(first);
             try
             {
-                return FeedReader.ReadFromString(repaired);
+                return XmlFeedReader.Map(FeedReader.ReadFromString(repaired), feedUrl);
             }
             catch (Exception second) when (second is not OutOfMemoryException)
             {
-                throw Unreadable(second);
+                // Well-formed, but a dialect FeedReader does not read (RSS 0.90, namespaced RSS, CDF, a channel
+                // without items): read the document's channel and items directly.
+                XDocument document;
+                try { document = XDocument.Parse(repaired); }
+                catch (XmlException x) { throw new FeedParseException($"not well-formed XML even after repair: {x.Message}", x); }
+                return XmlFeedReader.Map(document, feedUrl)
+                    ?? throw new FeedParseException($"not an RSS, Atom or JSON feed: the document's root is <{document.Root?.Name.LocalName}>", second);
             }
         }
     }
 
-    static FeedParseException Unreadable(Exception e) => new(e switch
+    // JSON Feed: FeedReader insists on a version URL; a document with an items list is a feed whatever it says.
+    static JsonFeed ReadJson(string text)
     {
-        XmlException x => $"not well-formed XML even after repair: {x.Message}",
-        NullReferenceException or InvalidOperationException => "not a readable RSS, Atom or JSON feed: the document lacks the elements a feed needs",
-        _ => $"not a readable RSS, Atom or JSON feed: {e.Message}",
-    }, e);
+        try
+        {
+            return (JsonFeed)FeedReader.ReadFromString(text).SpecificFeed;
+        }
+        catch (Exception first) when (first is not OutOfMemoryException)
+        {
+            try
+            {
+                if (JsonNode.Parse(text) is JsonObject { } root && root["items"] is JsonArray)
+                {
+                    root["version"] = "https://jsonfeed.org/version/1.1";
+                    return (JsonFeed)FeedReader.ReadFromString(root.ToJsonString()).SpecificFeed;
+                }
+            }
+            catch (Exception e) when (e is System.Text.Json.JsonException or InvalidCastException) { }
+            throw new FeedParseException($"not a readable JSON Feed: {first.Message}", first);
+        }
+    }
 }
 
 /// <summary>A feed's body could not be parsed; the message says why and is shown in the feed's health.</summary>
@@ -68,51 +83,104 @@ static class XmlFeedReader
     const string ItunesNs = "http://www.itunes.com/dtds/podcast-1.0.dtd";
     const string RdfNs = "http://www.w3.org/1999/02/22-rdf-syntax-ns#";
     static readonly XName XmlBase = XNamespace.Xml + "base";
+    static readonly System.Text.Encoding StrictUtf8 = new System.Text.UTF8Encoding(false, throwOnInvalidBytes: true);
 
+    const string MediaNs = "http://search.yahoo.com/mrss/";
+    const string XhtmlNs = "http://www.w3.org/1999/xhtml";
+
+    /// <summary>Maps what FeedReader parsed, reading each field from the elements it found.</summary>
     public static ParsedFeed Map(Feed feed, Uri? feedUrl)
     {
         var channel = feed.SpecificFeed?.Element;
-        var isAtom = channel?.Name.LocalName == "feed";
-        var entries = feed.Items
-            .Select(i => i.SpecificItem?.Element is { } e ? (isAtom || e.Name.LocalName == "entry" ? AtomEntry(e, channel, feedUrl) : RssItem(e, channel, feedUrl)) : Fallback(i))
-            .ToList();
-        var title = channel is null ? feed.Title : isAtom ? TextConstruct(Child(channel, "title")) : Value(Child(channel, "title"));
-        var link = channel is null ? feed.Link : isAtom ? AtomLink(channel, feedUrl) : Resolve(Value(Child(channel, "link")), channel, feedUrl);
+        if (channel?.Name.LocalName == "rss")
+            channel = channel.Elements().FirstOrDefault(e => e.Name.LocalName == "channel") ?? channel;
+        if (channel is null || feed.Items.Any(i => i.SpecificItem?.Element is null))
+            return new ParsedFeed(feed.Title, feed.Link, feed.Items.Select(Fallback).ToList());
+        return Map(channel, feed.Items.Select(i => i.SpecificItem.Element), feedUrl);
+    }
+
+    /// <summary>Maps a well-formed document FeedReader could not read; null when it is no feed at all.</summary>
+    public static ParsedFeed? Map(XDocument document, Uri? feedUrl)
+    {
+        var root = document.Root;
+        if (root is null) return null;
+        static IEnumerable<XElement> Named(XElement parent, string name) =>
+            parent.Elements().Where(e => e.Name.LocalName.Equals(name, StringComparison.OrdinalIgnoreCase));
+        switch (root.Name.LocalName.ToLowerInvariant())
+        {
+            case "feed":
+                return Map(root, Named(root, "entry"), feedUrl);
+            case "rss" or "rdf":
+                var channel = Named(root, "channel").FirstOrDefault() ?? root;
+                return Map(channel, Named(channel, "item").Concat(channel == root ? [] : Named(root, "item")), feedUrl);
+            case "channel":
+                return Cdf(root, feedUrl);
+            default:
+                return null;
+        }
+    }
+
+    static ParsedFeed Map(XElement channel, IEnumerable<XElement> items, Uri? feedUrl)
+    {
+        var isAtom = channel.Name.LocalName == "feed";
+        var entries = items.Select(e => e.Name.LocalName == "entry" ? AtomEntry(e, channel, feedUrl) : RssItem(e, channel, feedUrl)).ToList();
+        var title = isAtom ? TextConstruct(Child(channel, "title")) : Value(Child(channel, "title")) ?? Value(Child(channel, DcNs, "title"));
+        var link = isAtom ? AtomLink(channel, feedUrl) : Resolve(Value(Child(channel, "link")), channel, feedUrl) ?? AtomLink(channel, feedUrl);
         var ttl = int.TryParse(Value(Child(channel, "ttl")), out var minutes) && minutes > 0 ? TimeSpan.FromMinutes(minutes) : (TimeSpan?)null;
-        return new ParsedFeed(title ?? feed.Title, link ?? feed.Link, entries, ttl);
+        return new ParsedFeed(title, link, entries, ttl);
     }
 
     static FeedEntry Fallback(FeedItem item) => new(item.Id, item.Link, item.Title, item.Description, FeedDates.Parse(item.PublishingDateString),
         Author: item.Author, Content: item.Content);
 
-    static FeedEntry RssItem(XElement item, XElement? channel, Uri? feedUrl)
+    static FeedEntry RssItem(XElement item, XElement channel, Uri? feedUrl)
     {
         var guid = Child(item, "guid");
         var id = Value(guid) ?? Attribute(item, RdfNs, "about");
         var link = Value(Child(item, "link"))
             ?? (guid is not null && Attribute(guid, "", "isPermaLink") is not "false" && LooksLikeUrl(id) ? id : null)
             ?? AtomLink(item, feedUrl);
+        var media = Child(item, MediaNs, "group");
+        var updated = Date(Child(item, DcTermsNs, "modified")) ?? Date(Child(item, AtomNs, "updated")) ?? Date(Child(item, DcNs, "date"));
         return new FeedEntry(
             Id: id,
             Link: Resolve(link, item, feedUrl),
-            Title: Value(Child(item, "title")) ?? Value(Child(item, DcNs, "title")),
-            Summary: Value(Child(item, "description")) ?? Value(Child(item, ItunesNs, "summary")) ?? Value(Child(item, DcNs, "description")),
-            Published: Date(Child(item, "pubDate")) ?? Date(Child(item, DcNs, "date")) ?? Date(Child(item, DcTermsNs, "issued")) ?? Date(Child(item, AtomNs, "published")),
-            Updated: Date(Child(item, DcTermsNs, "modified")) ?? Date(Child(item, AtomNs, "updated")),
-            Author: Value(Child(item, "author")) ?? Value(Child(item, DcNs, "creator")) ?? Value(Child(item, ItunesNs, "author"))
+            Title: Value(Child(item, "title")) ?? Value(Child(item, DcNs, "title")) ?? Value(Child(item, MediaNs, "title")) ?? Value(Child(media, MediaNs, "title")),
+            Summary: Value(Child(item, "description")) ?? Value(Child(item, ItunesNs, "summary")) ?? Value(Child(item, DcNs, "description"))
+                ?? Value(Child(item, MediaNs, "description")) ?? Value(Child(media, MediaNs, "description")),
+            Published: Date(Child(item, "pubDate")) ?? Date(Child(item, DcTermsNs, "issued")) ?? Date(Child(item, AtomNs, "published")) ?? updated,
+            Updated: updated,
+            Author: Value(Child(item, "author")) ?? Value(Child(item, DcNs, "creator")) ?? Value(Child(item, DcNs, "author")) ?? Value(Child(item, ItunesNs, "author"))
                 ?? Value(Child(channel, DcNs, "creator")) ?? Value(Child(channel, ItunesNs, "author")),
-            Content: Value(Child(item, ContentNs, "encoded")));
+            Content: Value(Child(item, ContentNs, "encoded")) ?? Markup(Child(item, XhtmlNs, "body")) ?? TextConstruct(Child(item, AtomNs, "content")));
     }
 
-    static FeedEntry AtomEntry(XElement entry, XElement? feed, Uri? feedUrl) => new(
-        Id: Value(Child(entry, "id")),
-        Link: AtomLink(entry, feedUrl),
-        Title: TextConstruct(Child(entry, "title")),
-        Summary: TextConstruct(Child(entry, "summary")),
-        Published: Date(Child(entry, "published")) ?? Date(Child(entry, "issued")) ?? Date(Child(entry, "created")) ?? Date(Child(entry, DcNs, "date")),
-        Updated: Date(Child(entry, "updated")) ?? Date(Child(entry, "modified")),
-        Author: Person(Child(entry, "author")) ?? Value(Child(entry, DcNs, "creator")) ?? Person(Child(Child(entry, "source"), "author")) ?? Person(Child(feed, "author")),
-        Content: TextConstruct(Child(entry, "content")));
+    static FeedEntry AtomEntry(XElement entry, XElement feed, Uri? feedUrl)
+    {
+        var updated = Date(Child(entry, "updated")) ?? Date(Child(entry, "modified"));
+        return new FeedEntry(
+            Id: ResolveId(Value(Child(entry, "id")), entry),
+            Link: AtomLink(entry, feedUrl),
+            Title: TextConstruct(Child(entry, "title")),
+            Summary: TextConstruct(Child(entry, "summary")),
+            Published: Date(Child(entry, "published")) ?? Date(Child(entry, "issued")) ?? Date(Child(entry, "created")) ?? Date(Child(entry, DcNs, "date")) ?? updated,
+            Updated: updated,
+            Author: Person(Child(entry, "author")) ?? Value(Child(entry, DcNs, "creator")) ?? Person(Child(Child(entry, "source"), "author")) ?? Person(Child(feed, "author")),
+            Content: TextConstruct(Child(entry, "content")));
+    }
+
+    // Channel Definition Format, the pre-RSS dialect: <CHANNEL HREF=...><ITEM HREF=... LASTMOD=...>.
+    static ParsedFeed Cdf(XElement channel, Uri? feedUrl)
+    {
+        static string? Attr(XElement e, string name) => NullIfBlank(e.Attributes().FirstOrDefault(a => a.Name.LocalName.Equals(name, StringComparison.OrdinalIgnoreCase))?.Value);
+        static string? Text(XElement e, string name) => Value(e.Elements().FirstOrDefault(c => c.Name.LocalName.Equals(name, StringComparison.OrdinalIgnoreCase)));
+        var items = channel.Elements().Where(e => e.Name.LocalName.Equals("item", StringComparison.OrdinalIgnoreCase)).Select(item =>
+        {
+            var date = FeedDates.Parse(Attr(item, "lastmod"));
+            return new FeedEntry(null, Resolve(Attr(item, "href"), item, feedUrl), Text(item, "title"), Text(item, "abstract"), date, date);
+        }).ToList();
+        return new ParsedFeed(Text(channel, "title"), Resolve(Attr(channel, "href"), channel, feedUrl), items);
+    }
 
     // Elements are matched by local name in the element's own namespace family (Atom 1.0 or 0.3, RSS of any
     // version), so that the same code reads every dialect; extension namespaces are asked for by name.
@@ -126,7 +194,9 @@ static class XmlFeedReader
         ns.Length == 0 || ns == parent.Name.NamespaceName || ns is AtomNs or Atom03Ns || ns.StartsWith("http://purl.org/rss/", StringComparison.Ordinal)
         || ns.StartsWith("http://my.netscape.com/rdf/", StringComparison.Ordinal) || ns.StartsWith("http://backend.userland.com/", StringComparison.Ordinal);
 
-    static string? Value(XElement? e) => e is null ? null : NullIfBlank(e.Value);
+    static string? Value(XElement? e) => e is null ? null : NullIfBlank(FeedText.FixMojibake(e.Value));
+
+    static string? Markup(XElement? e) => e is null ? null : NullIfBlank(string.Concat(e.Nodes().Select(n => n.ToString(SaveOptions.DisableFormatting))));
 
     static string? Attribute(XElement e, string ns, string name) => NullIfBlank(e.Attribute(XName.Get(name, ns))?.Value);
 
@@ -141,20 +211,25 @@ static class XmlFeedReader
     {
         if (e is null) return null;
         var type = e.Attribute("type")?.Value;
-        if (type is "xhtml" || (type is "application/xhtml+xml"))
+        if (type is "xhtml" or "application/xhtml+xml")
+            return Markup(e.Elements().FirstOrDefault(x => x.Name.LocalName == "div") ?? e);
+        // Atom 1.0 carries any other non-text, non-XML media type base64-encoded; Atom 0.3 says so with mode.
+        var isBase64 = e.Attribute("mode")?.Value == "base64" || (type is not null && type.Contains('/', StringComparison.Ordinal)
+            && !type.StartsWith("text/", StringComparison.Ordinal) && !type.EndsWith("xml", StringComparison.Ordinal));
+        if (isBase64)
         {
-            var div = e.Elements().FirstOrDefault(x => x.Name.LocalName == "div") ?? e;
-            return NullIfBlank(string.Concat(div.Nodes().Select(n => n.ToString(SaveOptions.DisableFormatting))));
-        }
-        if (e.Attribute("mode")?.Value == "base64")
-        {
-            try { return NullIfBlank(System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(e.Value))); }
-            catch (FormatException) { return Value(e); }
+            try { return NullIfBlank(StrictUtf8.GetString(Convert.FromBase64String(e.Value.Trim()))); }
+            catch (Exception x) when (x is FormatException or System.Text.DecoderFallbackException) { return Value(e); }
         }
         if (e.HasElements && type is null or "text/html" or "html")
-            return NullIfBlank(string.Concat(e.Nodes().Select(n => n.ToString(SaveOptions.DisableFormatting))));
+            return Markup(e);
         return Value(e);
     }
+
+    // A relative Atom id under an xml:base means the resolved IRI.
+    static string? ResolveId(string? id, XElement entry) =>
+        id is null || Uri.IsWellFormedUriString(id, UriKind.Absolute) || !entry.AncestorsAndSelf().Any(a => a.Attribute(XmlBase) is not null)
+            ? id : Resolve(id, entry, null);
 
     static string? Person(XElement? e) => e is null ? null : Value(Child(e, "name")) ?? Value(Child(e, "email")) ?? Value(e);
 

@@ -47,6 +47,34 @@ public class FeedParserTests
         Assert.Equal("Ann Lee", Assert.Single(feed.Entries).Author);
     }
 
+    [Theory]
+    [InlineData("<rss version=\"2.0\"><channel><title>t</title><item><title>Cut short</title></item></chan")]
+    [InlineData("<rss version=\"2.0\"><channel><title>t</title><item><title>Cut short</subtitle></item></channel></rss>")]
+    [InlineData("<rss version=\"2.0\"><channel><title>t</title><item><title>Cut short</title><description>never closed")]
+    public void Truncated_and_mismatched_documents_are_mended(string xml) =>
+        Assert.Equal("Cut short", Assert.Single(ParseText(xml).Entries).TitleText);
+
+    [Theory]
+    [InlineData("<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" xmlns=\"http://my.netscape.com/rdf/simple/0.9/\"><channel><title>t</title></channel><item><title>RSS 0.90</title><link>http://x/1</link></item></rdf:RDF>", "RSS 0.90")]
+    [InlineData("<r:rss version=\"2.0\" xmlns:r=\"http://backend.userland.com/rss2\"><r:channel><r:title>t</r:title><r:item><r:title>Prefixed RSS</r:title></r:item></r:channel></r:rss>", "Prefixed RSS")]
+    [InlineData("<CHANNEL HREF=\"http://x/\"><TITLE>t</TITLE><ITEM HREF=\"http://x/1\"><TITLE>CDF</TITLE></ITEM></CHANNEL>", "CDF")]
+    public void Dialects_feedreader_does_not_know_are_read(string xml, string title) =>
+        Assert.Equal(title, Assert.Single(ParseText(xml).Entries).TitleText);
+
+    [Theory]
+    [InlineData("Caf\u00c3\u00a9", "Caf\u00e9")]                    // UTF-8 read as Latin-1
+    [InlineData("&#226;&#128;&#166;", "\u2026")]                      // ... and written out as references
+    [InlineData("don&#146;t", "don\u2019t")]                          // a windows-1252 byte as a reference
+    public void Garbled_text_is_mended(string title, string expected) =>
+        Assert.Equal(expected, Assert.Single(ParseText($"<rss version=\"2.0\"><channel><title>t</title><item><title>{title}</title></item></channel></rss>").Entries).TitleText);
+
+    [Fact]
+    public void Json_feed_with_an_odd_version_is_still_read()
+    {
+        var feed = ParseText("{\"version\": \"1.0\", \"title\": \"j\", \"items\": [{\"id\": \"1\", \"title\": \"Item\", \"date_published\": \"2017-04-14T08:30:00Z\"}]}");
+        Assert.Equal("Item", Assert.Single(feed.Entries).TitleText);
+    }
+
     [Fact]
     public void Rss_without_a_channel_is_read()
     {
@@ -94,7 +122,7 @@ public class FeedParserTests
         var entry = Assert.Single(feed.Entries);
         Assert.Equal("Bold move", entry.TitleText);
         Assert.Equal(new DateTime(2017, 4, 15, 12, 0, 0, DateTimeKind.Utc), entry.Updated);
-        Assert.Null(entry.Published);
+        Assert.Equal(entry.Updated, entry.Published); // published falls back to updated
         Assert.Equal("Talks resume", entry.SummaryText);
         Assert.Equal("Desk", entry.Author);
     }

@@ -100,7 +100,7 @@ public sealed class EndToEndTests(PostgresFixture postgres) : IAsyncLifetime
     public async Task Broken_feeds_are_recorded_and_never_stop_the_others()
     {
         _feeds.Feed("/good.rss", Rss("Good", Unrelated));
-        _feeds.Feed("/malformed.rss", "<rss version=\"2.0\"><channel><title>Broken</title><item><title>x</item></channel>");
+        _feeds.Feed("/malformed.rss", "<rss version=\"2.0\"><channel><title>Broken</title><item><title lang=\"en\" lang=\"fr\">x</title></item></channel></rss>");
         _feeds.Route("/error.rss", context => { context.Response.StatusCode = 500; return Task.CompletedTask; });
         _feeds.Route("/slow.rss", context => Task.Delay(TimeSpan.FromSeconds(30), context.RequestAborted));
         string[] paths = ["/malformed.rss", "/error.rss", "/slow.rss", "/good.rss"];

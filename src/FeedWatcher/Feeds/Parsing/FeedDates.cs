@@ -15,14 +15,14 @@ public static partial class FeedDates
         if (string.IsNullOrWhiteSpace(text))
             return null;
         var s = text.Trim();
-        return Iso().Match(s) is { Success: true } iso ? FromIso(iso)
-            : ShortIso().Match(s) is { Success: true } shortIso ? FromShortIso(shortIso)
-            : UnixTime().IsMatch(s) ? DateTime.UnixEpoch.AddSeconds(long.Parse(s, CultureInfo.InvariantCulture))
-            : FromWords(s);
+        return (Iso().Match(s) is { Success: true } iso ? FromIso(iso) : null)
+            ?? (ShortIso().Match(s) is { Success: true } shortIso ? FromShortIso(shortIso) : null)
+            ?? (UnixTime().IsMatch(s) ? DateTime.UnixEpoch.AddSeconds(long.Parse(s, CultureInfo.InvariantCulture)) : (DateTime?)null)
+            ?? FromWords(s);
     }
 
-    // 2003-12-31T10:14:55.538-08:00, 2004-07-08 23:56:58, 2003-12, 2003, 20031231T101455Z ...
-    [GeneratedRegex(@"^(?<y>\d{4})(?:-?(?<mo>\d{2,3})(?:-?(?<d>\d{2}))?)?(?:[T ](?<h>\d{2}):?(?<mi>\d{2})(?::?(?<s>\d{2})(?:[.,]\d+)?)?)?\s*(?<z>Z|[+-]\d{2}(?::?\d{2})?)?Z?$", RegexOptions.CultureInvariant)]
+    // 2003-12-31T10:14:55.538-08:00, 2004-07-08 23:56:58, 2003-12, 2003, 20031231T101455Z; a zone only after a time.
+    [GeneratedRegex(@"^(?<y>\d{4})(?:-?(?<mo>\d{2,3})(?:-?(?<d>\d{2}))?)?(?:[T ](?<h>\d{2}):?(?<mi>\d{2})(?::?(?<s>\d{2})(?:[.,]\d+)?)?(?:\s*(?<z>Z|[+-]\d{2}(?::?\d{2})?)Z?)?)?$", RegexOptions.CultureInvariant)]
     private static partial Regex Iso();
 
     // Two-digit years of ISO 8601:2000's reduced forms: 031231, 03-12-31, -0312, -03-12.

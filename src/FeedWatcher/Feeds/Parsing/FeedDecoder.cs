@@ -14,7 +14,7 @@ public static partial class FeedDecoder
     public static string Decode(byte[] bytes, string? httpCharset = null)
     {
         var span = bytes.AsSpan();
-        if (span.StartsWith(new byte[] { 0xEF, 0xBB, 0xBF })) return Encoding.UTF8.GetString(span[3..]);
+        if (span.StartsWith(new byte[] { 0xEF, 0xBB, 0xBF })) return Utf8OrWindows1252.GetString(span[3..]);
         if (span.StartsWith(new byte[] { 0xFF, 0xFE, 0, 0 })) return new UTF32Encoding(false, false).GetString(span[4..]);
         if (span.StartsWith(new byte[] { 0, 0, 0xFE, 0xFF })) return new UTF32Encoding(true, false).GetString(span[4..]);
         if (span.StartsWith(new byte[] { 0xFF, 0xFE })) return Encoding.Unicode.GetString(span[2..]);
@@ -24,14 +24,50 @@ public static partial class FeedDecoder
 
         var declared = Find(httpCharset) ?? Find(XmlDeclaredEncoding(span));
         var validUtf8 = Utf8.IsValid(span);
-        if (declared is null || (declared.CodePage == Encoding.UTF8.CodePage && !validUtf8))
-            declared = validUtf8 ? Encoding.UTF8 : Windows1252;
-        else if (declared.CodePage is 28591 or 20127) // ISO-8859-1, US-ASCII
-            declared = Windows1252;
-        return declared.GetString(span);
+        var encoding = declared switch
+        {
+            null => validUtf8 ? Encoding.UTF8 : Detect(span),
+            { CodePage: 65001 } => Utf8OrWindows1252,
+            // Latin-1 labels: UTF-8 in disguise when the bytes are valid UTF-8 beyond ASCII, else windows-1252.
+            { CodePage: 28591 or 20127 or 1252 } => validUtf8 && !Ascii.IsValid(span) ? Encoding.UTF8 : Windows1252,
+            _ => declared,
+        };
+        return encoding.GetString(span);
     }
 
     static Encoding Windows1252 => Encoding.GetEncoding(1252);
+
+    /// <summary>UTF-8 that reads an invalid byte as the windows-1252 character it most likely is, so a feed
+    /// that mixes encodings loses nothing to U+FFFD.</summary>
+    static readonly Encoding Utf8OrWindows1252 = Encoding.GetEncoding("utf-8", EncoderFallback.ReplacementFallback, new Windows1252Fallback());
+
+    // Undeclared and not UTF-8: ask a charset detector (Mozilla's universal detector), else windows-1252.
+    static Encoding Detect(ReadOnlySpan<byte> span)
+    {
+        var detected = UtfUnknown.CharsetDetector.DetectFromBytes(span.ToArray()).Detected;
+        return detected is { Encoding: { } found, Confidence: > 0.5f } && found.CodePage != 65001 ? found : Windows1252;
+    }
+
+    sealed class Windows1252Fallback : DecoderFallback
+    {
+        public override int MaxCharCount => 1;
+        public override DecoderFallbackBuffer CreateFallbackBuffer() => new Buffer();
+
+        sealed class Buffer : DecoderFallbackBuffer
+        {
+            string _pending = "";
+            int _index;
+            public override int Remaining => _pending.Length - _index;
+            public override bool Fallback(byte[] bytesUnknown, int index)
+            {
+                _pending = Encoding.GetEncoding(1252).GetString(bytesUnknown);
+                _index = 0;
+                return true;
+            }
+            public override char GetNextChar() => _index < _pending.Length ? _pending[_index++] : '\0';
+            public override bool MovePrevious() => _index > 0 && _index-- > 0;
+        }
+    }
 
     static Encoding? Find(string? name)
     {

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.RegularExpressions;
+using System.Xml;
 
 namespace FeedWatcher.Feeds.Parsing;
 
@@ -18,7 +19,67 @@ public static partial class XmlRepair
         text = Entities().Replace(text, ReplaceEntity);
         text = BindUndeclaredPrefixes(text);
         text = WrapChannel(text);
+        return MendStructure(text);
+    }
+
+    /// <summary>Closes what a truncated document left open and renames end tags that do not match their
+    /// start tag ("&lt;title&gt;...&lt;/subtitle&gt;"), as reported by the XML reader, a bounded number of times.</summary>
+    static string MendStructure(string text)
+    {
+        for (var attempt = 0; attempt < 20; attempt++)
+        {
+            var open = new Stack<string>();
+            try
+            {
+                using var reader = XmlReader.Create(new StringReader(text), ReaderSettings);
+                while (reader.Read())
+                {
+                    if (reader.NodeType == XmlNodeType.Element && !reader.IsEmptyElement) open.Push(reader.Name);
+                    else if (reader.NodeType == XmlNodeType.EndElement) open.Pop();
+                }
+                return text;
+            }
+            catch (XmlException e)
+            {
+                var mismatch = MismatchedEndTag().Match(e.Message);
+                if (mismatch.Success && Offset(text, e.LineNumber, e.LinePosition) is { } at)
+                {
+                    var end = text.LastIndexOf("</", at, StringComparison.Ordinal);
+                    var close = end < 0 ? -1 : text.IndexOf('>', end);
+                    if (close < 0) return text;
+                    text = text[..end] + "</" + mismatch.Groups["start"].Value + ">" + text[(close + 1)..];
+                }
+                else if (open.Count > 0 && e.Message.Contains("Unexpected end of file", StringComparison.Ordinal))
+                {
+                    var lastTag = text.LastIndexOf('<');
+                    if (lastTag >= 0 && text.IndexOf('>', lastTag) < 0) text = text[..lastTag]; // a tag cut in half
+                    text += string.Concat(open.Select(name => $"</{name}>"));
+                }
+                else
+                {
+                    return text;
+                }
+            }
+        }
         return text;
+    }
+
+    static readonly XmlReaderSettings ReaderSettings = new() { DtdProcessing = DtdProcessing.Ignore, XmlResolver = null };
+
+    [GeneratedRegex(@"The '(?<start>[^']+)' start tag on line \d+ position \d+ does not match the end tag of '(?<end>[^']+)'")]
+    private static partial Regex MismatchedEndTag();
+
+    static int? Offset(string text, int line, int position)
+    {
+        var index = 0;
+        for (var l = 1; l < line; l++)
+        {
+            index = text.IndexOf('\n', index);
+            if (index < 0) return null;
+            index++;
+        }
+        var offset = index + position - 1;
+        return offset <= text.Length ? Math.Min(offset, text.Length - 1) : null;
     }
 
     // XML 1.0 forbids most C0 controls, even as references.
@@ -26,7 +87,7 @@ public static partial class XmlRepair
     private static partial Regex ForbiddenCharacters();
 
     // Every '&' with what may follow it; CDATA sections are left alone.
-    [GeneratedRegex(@"<!\[CDATA\[.*?\]\]>|&(?<name>#\d+;|#x[0-9a-fA-F]+;|[A-Za-z][A-Za-z0-9]*;?)?", RegexOptions.Singleline)]
+    [GeneratedRegex(@"<!\[CDATA\[.*?\]\]>|&(?<name>#\d+;|#[xX][0-9a-fA-F]+;|[A-Za-z][A-Za-z0-9]*;?)?", RegexOptions.Singleline)]
     private static partial Regex Entities();
 
     static string ReplaceEntity(Match m)
@@ -34,6 +95,7 @@ public static partial class XmlRepair
         if (m.Value.StartsWith("<!", StringComparison.Ordinal)) return m.Value;
         var name = m.Groups["name"].Value;
         if (name.Length == 0) return "&amp;";
+        if (name.StartsWith("#X", StringComparison.Ordinal)) return "&#x" + name[2..]; // XML wants a lower-case x
         if (name[0] == '#' || name is "amp;" or "lt;" or "gt;" or "quot;" or "apos;") return m.Value;
         if (!name.EndsWith(';')) return "&amp;" + name; // "AT&T", "?a=1&b=2"
         var decoded = WebUtility.HtmlDecode("&" + name);
