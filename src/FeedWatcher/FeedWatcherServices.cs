@@ -42,7 +42,10 @@ public static class FeedWatcherServices
         services.AddSingleton<FeedStore>();
         services.AddSingleton<HitStore>();
 
-        services.AddSingleton(sp => new FeedFetcher(CreateFeedHttpClient(), sp.GetRequiredService<IOptionsMonitor<FeedWatcherOptions>>()));
+        services.AddSingleton(sp => new FeedFetcher(
+            CreateFeedHttpClient(sp.GetRequiredService<IOptions<FeedWatcherOptions>>().Value.Polling),
+            sp.GetRequiredService<IOptionsMonitor<FeedWatcherOptions>>(),
+            sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IWatchMatcher>(sp => new KeywordMatcher(sp.GetRequiredService<IOptions<FeedWatcherOptions>>().Value.Watches));
         services.AddSingleton<FeedRefresher>();
         services.AddSingleton<PollCycle>();
@@ -73,14 +76,15 @@ public static class FeedWatcherServices
         services.AddQuartzHostedService(q => q.WaitForJobsToComplete = true);
     }
 
-    internal static HttpClient CreateFeedHttpClient() => new(new SocketsHttpHandler
+    // Redirects are FeedFetcher's to follow, so that permanent ones can be recorded.
+    internal static HttpClient CreateFeedHttpClient(PollingOptions polling) => new(new SocketsHttpHandler
     {
         AutomaticDecompression = DecompressionMethods.All,
         UseCookies = false,
-        AllowAutoRedirect = true,
-        MaxAutomaticRedirections = 5,
-        ConnectTimeout = TimeSpan.FromSeconds(15),
+        AllowAutoRedirect = false,
+        ConnectTimeout = polling.ConnectTimeout,
         PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+        MaxConnectionsPerServer = polling.MaxPerHost,
     })
     {
         Timeout = Timeout.InfiniteTimeSpan, // FeedFetcher applies the configured timeout to each request

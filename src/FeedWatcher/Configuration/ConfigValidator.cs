@@ -47,6 +47,10 @@ public static class ConfigValidator
         if (polling.Timeout <= TimeSpan.Zero) Problem("Polling:Timeout", "must be positive");
         if (polling.MaxBodyBytes < 1024) Problem("Polling:MaxBodyBytes", "must be at least 1024");
         if (polling.MaxConcurrency < 1) Problem("Polling:MaxConcurrency", "must be at least 1");
+        if (polling.MaxPerHost < 1) Problem("Polling:MaxPerHost", "must be at least 1");
+        if (polling.MaxInterval < polling.DefaultInterval) Problem("Polling:MaxInterval", "must not be shorter than Polling:DefaultInterval");
+        if (polling.ConnectTimeout <= TimeSpan.Zero) Problem("Polling:ConnectTimeout", "must be positive");
+        if (!IsHttpUrl(polling.ContactUrl)) Problem("Polling:ContactUrl", $"not an absolute http(s) URL: '{polling.ContactUrl}'");
 
         var urls = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < options.Feeds.Count; i++)

@@ -46,9 +46,23 @@ public sealed class PollingOptions
     /// <summary>Poll interval of a feed that sets none of its own.</summary>
     public TimeSpan DefaultInterval { get; set; } = TimeSpan.FromMinutes(30);
 
+    /// <summary>No feed waits longer than this between polls, whatever it or its server asks.</summary>
+    public TimeSpan MaxInterval { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>Whole-request timeout of one fetch.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
     public long MaxBodyBytes { get; set; } = 10 * 1024 * 1024;
-    public int MaxConcurrency { get; set; } = 8;
+
+    /// <summary>Feeds fetched at once, in all.</summary>
+    public int MaxConcurrency { get; set; } = 16;
+
+    /// <summary>Feeds fetched at once from one host.</summary>
+    public int MaxPerHost { get; set; } = 2;
+
+    /// <summary>Where publishers can read about this FeedWatcher; sent in the User-Agent.</summary>
+    public string ContactUrl { get; set; } = "https://github.com/feedwatcher/feedwatcher";
 }
 
 /// <summary>One feed to poll.</summary>

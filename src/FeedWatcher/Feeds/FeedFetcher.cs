@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
 using FeedWatcher.Configuration;
@@ -5,35 +6,30 @@ using Microsoft.Extensions.Options;
 
 namespace FeedWatcher.Feeds;
 
-/// <summary>Fetches a feed over HTTP with conditional GET, a timeout and a body size limit.</summary>
-public sealed class FeedFetcher(HttpClient http, IOptionsMonitor<FeedWatcherOptions> options)
+/// <summary>Fetches a feed the way publishers want to be fetched: conditional GET with the stored
+/// validators, redirects followed by hand (permanent ones reported so the stored URL can change), an honest
+/// User-Agent, compression, no cookies, a timeout, a body size limit, and a cap on requests per host.</summary>
+public sealed class FeedFetcher(HttpClient http, IOptionsMonitor<FeedWatcherOptions> options, TimeProvider clock)
 {
-    public static readonly string UserAgent = $"FeedWatcher/{typeof(FeedFetcher).Assembly.GetName().Version?.ToString(3)}";
+    public const int MaxRedirects = 5;
+    static readonly string Version = typeof(FeedFetcher).Assembly.GetName().Version?.ToString(3) ?? "0";
+    readonly ConcurrentDictionary<string, SemaphoreSlim> _hosts = new(StringComparer.OrdinalIgnoreCase);
+
+    public string UserAgent => $"FeedWatcher/{Version} (+{options.CurrentValue.Polling.ContactUrl})";
 
     /// <summary>GETs <paramref name="url"/>, sending back the validators of the last fetch verbatim.</summary>
-    /// <exception cref="FeedFetchException">The server failed, timed out, or sent too much.</exception>
+    /// <exception cref="FeedFetchException">The server failed, refused, is gone, redirected badly, timed out,
+    /// or sent too much.</exception>
     public async Task<FetchResult> FetchAsync(string url, string? etag, string? lastModified, CancellationToken cancellationToken)
     {
         var polling = options.CurrentValue.Polling;
+        var host = _hosts.GetOrAdd(new Uri(url).Host, _ => new SemaphoreSlim(polling.MaxPerHost));
+        await host.WaitAsync(cancellationToken);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(polling.Timeout);
-        using var request = new HttpRequestMessage(HttpMethod.Get, url);
-        request.Headers.TryAddWithoutValidation("User-Agent", UserAgent);
-        request.Headers.TryAddWithoutValidation("Accept",
-            "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.5");
-        if (!string.IsNullOrEmpty(etag)) request.Headers.TryAddWithoutValidation("If-None-Match", etag);
-        if (!string.IsNullOrEmpty(lastModified)) request.Headers.TryAddWithoutValidation("If-Modified-Since", lastModified);
         try
         {
-            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
-            var newETag = Header(response.Headers, "ETag") ?? etag;
-            var newLastModified = Header(response.Content.Headers, "Last-Modified") ?? lastModified;
-            if (response.StatusCode == HttpStatusCode.NotModified)
-                return new FetchResult(null, null, newETag, newLastModified);
-            if (!response.IsSuccessStatusCode)
-                throw new FeedFetchException($"HTTP {(int)response.StatusCode} {response.ReasonPhrase}".TrimEnd());
-            var body = await ReadLimitedAsync(response.Content, polling.MaxBodyBytes, timeout.Token);
-            return new FetchResult(body, response.Content.Headers.ContentType?.ToString(), newETag, newLastModified);
+            return await FollowAsync(url, etag, lastModified, polling, timeout.Token);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -44,11 +40,98 @@ public sealed class FeedFetcher(HttpClient http, IOptionsMonitor<FeedWatcherOpti
             var detail = e.InnerException is { } inner && !e.Message.Contains(inner.Message, StringComparison.Ordinal) ? $" ({inner.Message})" : "";
             throw new FeedFetchException(e.Message + detail, e);
         }
+        finally
+        {
+            host.Release();
+        }
     }
+
+    async Task<FetchResult> FollowAsync(string url, string? etag, string? lastModified, PollingOptions polling, CancellationToken cancellationToken)
+    {
+        var visited = new List<string> { url };
+        string? movedTo = null;
+        var onlyPermanent = true;
+        for (var hop = 0; ; hop++)
+        {
+            using var response = await SendAsync(url, etag, lastModified, cancellationToken);
+            var status = (int)response.StatusCode;
+            if (status is 301 or 302 or 303 or 307 or 308)
+            {
+                var next = Location(response, url);
+                onlyPermanent &= status is 301 or 308;
+                if (onlyPermanent) movedTo = next;
+                if (visited.Contains(next, StringComparer.Ordinal))
+                    throw new FeedFetchException($"redirect loop: {string.Join(" -> ", visited)} -> {next}", status);
+                visited.Add(next);
+                if (hop == MaxRedirects)
+                    throw new FeedFetchException($"more than {MaxRedirects} redirects: {string.Join(" -> ", visited)}", status);
+                url = next;
+                continue;
+            }
+
+            var newETag = Header(response.Headers, "ETag") ?? etag;
+            var newLastModified = Header(response.Content.Headers, "Last-Modified") ?? lastModified;
+            var lifetime = CacheLifetime(response);
+            if (response.StatusCode == HttpStatusCode.NotModified)
+                return new FetchResult(null, null, newETag, newLastModified, status, movedTo, lifetime);
+            if (response.StatusCode == HttpStatusCode.Gone)
+                throw new FeedFetchException("HTTP 410 Gone: the publisher removed this feed", status) { Gone = true };
+            if (!response.IsSuccessStatusCode)
+                throw new FeedFetchException($"HTTP {status} {response.ReasonPhrase}".TrimEnd(), status)
+                {
+                    RetryAfter = status is 429 or 503 ? RetryAfter(response) : null,
+                };
+            var body = await ReadLimitedAsync(response.Content, polling.MaxBodyBytes, cancellationToken);
+            return new FetchResult(body, response.Content.Headers.ContentType?.ToString(), newETag, newLastModified, status, movedTo, lifetime);
+        }
+    }
+
+    async Task<HttpResponseMessage> SendAsync(string url, string? etag, string? lastModified, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        request.Headers.TryAddWithoutValidation("User-Agent", UserAgent);
+        request.Headers.TryAddWithoutValidation("Accept",
+            "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.5");
+        if (!string.IsNullOrEmpty(etag)) request.Headers.TryAddWithoutValidation("If-None-Match", etag);
+        if (!string.IsNullOrEmpty(lastModified)) request.Headers.TryAddWithoutValidation("If-Modified-Since", lastModified);
+        return await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+    }
+
+    static string Location(HttpResponseMessage response, string from)
+    {
+        var location = response.Headers.Location
+            ?? throw new FeedFetchException($"HTTP {(int)response.StatusCode} redirect without a Location header", (int)response.StatusCode);
+        var next = location.IsAbsoluteUri ? location : new Uri(new Uri(from), location);
+        if (next.Scheme is not ("http" or "https"))
+            throw new FeedFetchException($"redirect to a non-HTTP address: {next}", (int)response.StatusCode);
+        return next.AbsoluteUri;
+    }
+
+    // How long the server says the response stays fresh: max-age, else Expires minus Date.
+    TimeSpan? CacheLifetime(HttpResponseMessage response)
+    {
+        var cacheControl = response.Headers.CacheControl;
+        if (cacheControl is { NoStore: true } or { NoCache: true }) return null;
+        if (cacheControl?.MaxAge is { } maxAge) return maxAge;
+        if (response.Content.Headers.Expires is { } expires)
+        {
+            var lifetime = expires - (response.Headers.Date ?? clock.GetUtcNow());
+            return lifetime > TimeSpan.Zero ? lifetime : null;
+        }
+        return null;
+    }
+
+    TimeSpan? RetryAfter(HttpResponseMessage response) => response.Headers.RetryAfter switch
+    {
+        { Delta: { } delta } => delta,
+        { Date: { } date } => date - (response.Headers.Date ?? clock.GetUtcNow()) is var wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero,
+        _ => null,
+    };
 
     static string? Header(HttpHeaders headers, string name) =>
         headers.TryGetValues(name, out var values) ? values.FirstOrDefault() : null;
 
+    // The limit applies to the decompressed bytes, as they are read, not only to a Content-Length.
     static async Task<byte[]> ReadLimitedAsync(HttpContent content, long maxBytes, CancellationToken cancellationToken)
     {
         if (content.Headers.ContentLength > maxBytes)
@@ -67,11 +150,24 @@ public sealed class FeedFetcher(HttpClient http, IOptionsMonitor<FeedWatcherOpti
     }
 }
 
-/// <summary>What a fetch brought: a body, or none when the feed was not modified.</summary>
-public sealed record FetchResult(byte[]? Body, string? ContentType, string? ETag, string? LastModified)
+/// <summary>What a fetch brought: a body, or none when the feed was not modified; where it moved to for
+/// good, if it did; how long the server says it stays fresh.</summary>
+public sealed record FetchResult(byte[]? Body, string? ContentType, string? ETag, string? LastModified, int StatusCode,
+    string? MovedTo = null, TimeSpan? CacheLifetime = null)
 {
     public bool NotModified => Body is null;
 }
 
 /// <summary>A feed could not be fetched; the message says why and is shown in the feed's health.</summary>
-public sealed class FeedFetchException(string message, Exception? inner = null) : Exception(message, inner);
+public sealed class FeedFetchException(string message, int? statusCode = null, Exception? inner = null) : Exception(message, inner)
+{
+    public FeedFetchException(string message, Exception inner) : this(message, null, inner) { }
+
+    public int? StatusCode { get; } = statusCode;
+
+    /// <summary>The server's Retry-After, for 429 and 503.</summary>
+    public TimeSpan? RetryAfter { get; init; }
+
+    /// <summary>HTTP 410: the feed is gone for good.</summary>
+    public bool Gone { get; init; }
+}

@@ -24,22 +24,26 @@ public sealed class FeedRefresher(
 {
     public async Task<RefreshOutcome> RefreshAsync(FeedRow feed, FeedOptions? configured, CancellationToken cancellationToken)
     {
-        var interval = configured?.Interval ?? options.CurrentValue.Polling.DefaultInterval;
+        var polling = options.CurrentValue.Polling;
+        var interval = configured?.Interval ?? polling.DefaultInterval;
         try
         {
-            var fetched = await fetcher.FetchAsync(feed.Url, feed.Etag, feed.LastModified, cancellationToken);
+            var fetched = await fetcher.FetchAsync(feed.CurrentUrl, feed.Etag, feed.LastModified, cancellationToken);
+            if (fetched.MovedTo is { } movedTo)
+                logger.LogWarning("Feed {FeedUrl} moved permanently to {NewUrl}; polling it there from now on", feed.CurrentUrl, movedTo);
             var now = clock.GetUtcNow().UtcDateTime;
             await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
             if (fetched.NotModified)
             {
-                await FeedStore.RecordSuccessAsync(connection, null, feed.Id, fetched.ETag, fetched.LastModified, now, now + interval);
+                var storedTtl = feed.TtlMinutes is { } minutes ? TimeSpan.FromMinutes(minutes) : (TimeSpan?)null;
+                await FeedStore.RecordSuccessAsync(connection, null, feed.Id, Success(fetched, null, storedTtl, now, interval, polling));
                 logger.LogDebug("Feed {FeedUrl} not modified", feed.Url);
                 return new RefreshOutcome(true, true, 0, 0);
             }
 
-            var entries = FeedParser.Parse(fetched.Body!, FeedDecoder.CharsetOf(fetched.ContentType), new Uri(feed.Url)).Entries;
+            var parsed = FeedParser.Parse(fetched.Body!, FeedDecoder.CharsetOf(fetched.ContentType), new Uri(fetched.MovedTo ?? feed.CurrentUrl));
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            var newItems = await ItemStore.InsertNewAsync(connection, transaction, feed.Id, entries, now);
+            var newItems = await ItemStore.InsertNewAsync(connection, transaction, feed.Id, parsed.Entries, now);
             var hits = 0;
             if (feed.Primed) // the first poll only records what the feed already holds
             {
@@ -50,22 +54,29 @@ public sealed class FeedRefresher(
                     hits += matches.Count;
                 }
             }
-            await FeedStore.RecordSuccessAsync(connection, transaction, feed.Id, fetched.ETag, fetched.LastModified, now, now + interval);
+            await FeedStore.RecordSuccessAsync(connection, transaction, feed.Id, Success(fetched, parsed.Ttl, parsed.Ttl, now, interval, polling));
             await transaction.CommitAsync(cancellationToken);
             if (feed.Primed)
-                logger.LogInformation("Feed {FeedUrl}: {Items} items, {NewItems} new, {Hits} hits", feed.Url, entries.Count, newItems.Count, hits);
+                logger.LogInformation("Feed {FeedUrl}: {Items} items, {NewItems} new, {Hits} hits", feed.Url, parsed.Entries.Count, newItems.Count, hits);
             else
                 logger.LogInformation("Feed {FeedUrl}: first poll, {Items} items recorded as seen without alerting", feed.Url, newItems.Count);
             return new RefreshOutcome(true, false, newItems.Count, hits);
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is not OutOfMemoryException)
         {
+            var fetchError = e as FeedFetchException;
             var message = e is FeedFetchException or FeedParseException ? e.Message : $"{e.GetType().Name}: {e.Message}";
-            logger.LogWarning("Feed {FeedUrl} failed ({Failures} in a row): {Error}", feed.Url, feed.ConsecutiveFailures + 1, message);
             var now = clock.GetUtcNow().UtcDateTime;
+            var failures = feed.ConsecutiveFailures + 1;
+            var failure = new FeedFailure(message, fetchError?.StatusCode, fetchError?.Gone == true, now,
+                PollSchedule.AfterFailure(now, interval, failures, fetchError?.RetryAfter, polling, Random.Shared));
+            if (failure.Gone)
+                logger.LogWarning("Feed {FeedUrl} is gone (HTTP 410) and will not be polled again", feed.Url);
+            else
+                logger.LogWarning("Feed {FeedUrl} failed ({Failures} in a row, next try {NextPoll:u}): {Error}", feed.Url, failures, failure.NextPollAt, message);
             try
             {
-                await feeds.RecordFailureAsync(feed.Id, message, now, now + interval, cancellationToken);
+                await feeds.RecordFailureAsync(feed.Id, failure, cancellationToken);
             }
             catch (Exception recordError) when (recordError is NpgsqlException or TimeoutException)
             {
@@ -74,4 +85,8 @@ public sealed class FeedRefresher(
             return new RefreshOutcome(false, false, 0, 0);
         }
     }
+
+    static FeedSuccess Success(FetchResult fetched, TimeSpan? newTtl, TimeSpan? ttl, DateTime now, TimeSpan interval, PollingOptions polling) =>
+        new(fetched.ETag, fetched.LastModified, fetched.StatusCode, fetched.MovedTo, newTtl, now,
+            PollSchedule.AfterSuccess(now, interval, fetched.CacheLifetime, ttl, polling, Random.Shared));
 }

@@ -19,12 +19,37 @@ public sealed class FeedRow
     public DateTime? LastErrorAt { get; init; }
     public int ConsecutiveFailures { get; init; }
     public DateTime NextPollAt { get; init; }
+    public string? FetchUrl { get; init; }
+    public string Status { get; init; } = FeedStatus.Active;
+    public string Source { get; init; } = "config";
+    public int? LastStatusCode { get; init; }
+    public DateTime? MovedAt { get; init; }
+    public int? TtlMinutes { get; init; }
+
+    /// <summary>Where the feed is fetched from: its last permanent redirect, else its URL.</summary>
+    public string CurrentUrl => FetchUrl ?? Url;
 }
+
+/// <summary>Values of <c>feeds.status</c>.</summary>
+public static class FeedStatus
+{
+    public const string Active = "active";
+    public const string Gone = "gone";
+}
+
+/// <summary>The outcome of a successful poll, as stored on the feed.</summary>
+public sealed record FeedSuccess(string? Etag, string? LastModified, int StatusCode, string? MovedTo, TimeSpan? Ttl, DateTime Now, DateTime NextPollAt);
+
+/// <summary>The outcome of a failed poll, as stored on the feed.</summary>
+public sealed record FeedFailure(string Error, int? StatusCode, bool Gone, DateTime Now, DateTime NextPollAt);
 
 /// <summary>The <c>feeds</c> table.</summary>
 public sealed class FeedStore(NpgsqlDataSource dataSource)
 {
-    const string Columns = "id, url, name, etag, last_modified, primed, last_polled_at, last_success_at, last_error, last_error_at, consecutive_failures, next_poll_at";
+    const string Columns = """
+        id, url, name, etag, last_modified, primed, last_polled_at, last_success_at, last_error, last_error_at,
+        consecutive_failures, next_poll_at, fetch_url, status, source, last_status_code, moved_at, ttl_minutes
+        """;
 
     /// <summary>Adds the configured feeds that are new, due at <paramref name="now"/>, and keeps names up to date.</summary>
     public async Task SyncAsync(IReadOnlyList<FeedOptions> feeds, DateTime now, CancellationToken cancellationToken = default)
@@ -47,7 +72,7 @@ public sealed class FeedStore(NpgsqlDataSource dataSource)
     /// <summary>The feeds among <paramref name="urls"/> whose next poll is due.</summary>
     public async Task<IReadOnlyList<FeedRow>> DueAsync(IReadOnlyList<string> urls, DateTime now, CancellationToken cancellationToken = default)
     {
-        const string sql = $"SELECT {Columns} FROM feeds WHERE url = ANY(@Urls) AND next_poll_at <= @Now ORDER BY next_poll_at";
+        const string sql = $"SELECT {Columns} FROM feeds WHERE url = ANY(@Urls) AND next_poll_at <= @Now AND status = 'active' ORDER BY next_poll_at";
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return (await connection.QueryAsync<FeedRow>(sql, new { Urls = urls.ToArray(), Now = now })).AsList();
     }
@@ -60,28 +85,35 @@ public sealed class FeedStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>Records a successful poll (new body or not modified) inside the poll's transaction.</summary>
-    public static Task RecordSuccessAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction,
-        long feedId, string? etag, string? lastModified, DateTime now, DateTime nextPollAt)
+    public static Task RecordSuccessAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, long feedId, FeedSuccess success)
     {
         const string sql = """
             UPDATE feeds
             SET etag = @Etag, last_modified = @LastModified, primed = true,
                 last_polled_at = @Now, last_success_at = @Now, last_error = NULL,
-                consecutive_failures = 0, next_poll_at = @NextPollAt
+                consecutive_failures = 0, next_poll_at = @NextPollAt, last_status_code = @StatusCode,
+                fetch_url = coalesce(@MovedTo, fetch_url),
+                moved_at = CASE WHEN @MovedTo IS NULL THEN moved_at ELSE @Now END,
+                ttl_minutes = coalesce(@TtlMinutes, ttl_minutes)
             WHERE id = @FeedId
             """;
-        return connection.ExecuteAsync(sql, new { FeedId = feedId, Etag = etag, LastModified = lastModified, Now = now, NextPollAt = nextPollAt }, transaction);
+        return connection.ExecuteAsync(sql, new
+        {
+            FeedId = feedId, success.Etag, success.LastModified, success.Now, success.NextPollAt, success.StatusCode, success.MovedTo,
+            TtlMinutes = success.Ttl is { } ttl ? (int?)ttl.TotalMinutes : null,
+        }, transaction);
     }
 
-    public async Task RecordFailureAsync(long feedId, string error, DateTime now, DateTime nextPollAt, CancellationToken cancellationToken = default)
+    public async Task RecordFailureAsync(long feedId, FeedFailure failure, CancellationToken cancellationToken = default)
     {
         const string sql = """
             UPDATE feeds
-            SET last_polled_at = @Now, last_error = @Error, last_error_at = @Now,
-                consecutive_failures = consecutive_failures + 1, next_poll_at = @NextPollAt
+            SET last_polled_at = @Now, last_error = @Error, last_error_at = @Now, last_status_code = @StatusCode,
+                consecutive_failures = consecutive_failures + 1, next_poll_at = @NextPollAt,
+                status = CASE WHEN @Gone THEN 'gone' ELSE status END
             WHERE id = @FeedId
             """;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync(sql, new { FeedId = feedId, Error = error, Now = now, NextPollAt = nextPollAt });
+        await connection.ExecuteAsync(sql, new { FeedId = feedId, failure.Error, failure.StatusCode, failure.Gone, failure.Now, failure.NextPollAt });
     }
 }

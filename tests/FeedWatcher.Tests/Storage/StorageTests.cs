@@ -19,7 +19,7 @@ public class StorageTests(PostgresFixture postgres)
     {
         await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateDatabaseAsync());
         var migrator = new Migrator(dataSource, NullLogger<Migrator>.Instance);
-        Assert.Equal(["0001_create_feeds_items_hits"], await migrator.MigrateAsync());
+        Assert.Equal(["0001_create_feeds_items_hits", "0002_add_feed_manners"], await migrator.MigrateAsync());
         Assert.Empty(await migrator.MigrateAsync());
         await using var connection = await dataSource.OpenConnectionAsync();
         var tables = await connection.QueryAsync<string>("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1");
@@ -31,7 +31,7 @@ public class StorageTests(PostgresFixture postgres)
     {
         await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateDatabaseAsync());
         var runs = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => new Migrator(dataSource, NullLogger<Migrator>.Instance).MigrateAsync())));
-        Assert.Equal(1, runs.Count(applied => applied.Count == 1));
+        Assert.Equal(1, runs.Count(applied => applied.Count == 2));
         Assert.Equal(3, runs.Count(applied => applied.Count == 0));
     }
 
@@ -116,15 +116,21 @@ public class StorageTests(PostgresFixture postgres)
         await feeds.SyncAsync([new FeedOptions { Url = "http://a.example/feed" }], Now);
         var feed = Assert.Single(await feeds.DueAsync(["http://a.example/feed"], Now));
 
-        await feeds.RecordFailureAsync(feed.Id, "HTTP 500 Internal Server Error", Now, Now.AddMinutes(30));
-        await feeds.RecordFailureAsync(feed.Id, "timed out after 30 s", Now, Now.AddMinutes(30));
+        await feeds.RecordFailureAsync(feed.Id, new FeedFailure("HTTP 500 Internal Server Error", 500, false, Now, Now.AddMinutes(30)));
+        await feeds.RecordFailureAsync(feed.Id, new FeedFailure("timed out after 30 s", null, false, Now, Now.AddMinutes(30)));
         var failing = Assert.Single(await feeds.AllAsync());
         Assert.Equal((2, "timed out after 30 s", false), (failing.ConsecutiveFailures, failing.LastError, failing.Primed));
         Assert.Empty(await feeds.DueAsync(["http://a.example/feed"], Now));
 
         await using (var connection = await dataSource.OpenConnectionAsync())
-            await FeedStore.RecordSuccessAsync(connection, null, feed.Id, "\"v2\"", "Sat, 15 Apr 2017 06:00:00 GMT", Now, Now.AddHours(1));
+            await FeedStore.RecordSuccessAsync(connection, null, feed.Id,
+                new FeedSuccess("\"v2\"", "Sat, 15 Apr 2017 06:00:00 GMT", 200, "http://a.example/moved", TimeSpan.FromMinutes(90), Now, Now.AddHours(1)));
         var healthy = Assert.Single(await feeds.AllAsync());
         Assert.Equal((0, null, true, "\"v2\"", Now), (healthy.ConsecutiveFailures, healthy.LastError, healthy.Primed, healthy.Etag, healthy.LastSuccessAt));
+        Assert.Equal(("http://a.example/moved", "http://a.example/feed", 90, Now), (healthy.CurrentUrl, healthy.Url, healthy.TtlMinutes, healthy.MovedAt));
+
+        await feeds.RecordFailureAsync(feed.Id, new FeedFailure("HTTP 410 Gone", 410, true, Now, Now));
+        Assert.Equal(FeedStatus.Gone, Assert.Single(await feeds.AllAsync()).Status);
+        Assert.Empty(await feeds.DueAsync(["http://a.example/feed"], Now.AddYears(1)));
     }
 }
