@@ -1,110 +1,83 @@
-using FeedWatcher.Configuration;
+using System.CommandLine;
 using FeedWatcher.Storage;
-using Microsoft.Extensions.Logging.Console;
 
 namespace FeedWatcher.Cli;
 
-/// <summary>The feedwatcher command: <c>run</c> (the default), <c>migrate</c>, <c>config check</c>.</summary>
+/// <summary>The feedwatcher command line. Words that are not commands or options (--FeedWatcher:Smtp:Host=...)
+/// are configuration overrides, applied over appsettings.json and the environment.</summary>
 public static class CommandLine
 {
-    const string Usage = """
-        Usage: feedwatcher [command] [--Section:Key=value ...]
-
-        Commands:
-          run            Run the worker: poll feeds, store hits, send digests (the default).
-          migrate        Bring the database schema up to date and exit.
-          config check   Check the configuration and report every problem with its path.
-          parse FILE...  Read feed files as FeedWatcher would; --json prints one JSON line per file.
-          help           Show this text.
-
-        Settings come from appsettings.json beside the binary, then environment variables
-        (FeedWatcher__Smtp__Host=...), then --FeedWatcher:Smtp:Host=... on the command line.
-        """;
-
     public static async Task<int> RunAsync(string[] args)
     {
-        if (args.FirstOrDefault() == "parse")
-            return ParseCommand.Run(args.Skip(1).Where(a => a != "--json").ToList(), args.Contains("--json"));
-        var words = args.TakeWhile(a => !a.StartsWith('-')).ToList();
-        var settings = args.Skip(words.Count).ToArray();
-        if (args.Any(a => a is "--help" or "-h"))
-            words = ["help"];
-        switch (string.Join(' ', words))
+        var root = Build();
+        var parsed = root.Parse(args);
+        var errors = parsed.Errors.Select(e => e.Message).Concat(NotSettings(parsed.UnmatchedTokens)).ToList();
+        if (errors.Count > 0)
         {
-            case "" or "run":
-                return await RunWorkerAsync(settings, migrateOnly: false);
-            case "migrate":
-                return await RunWorkerAsync(settings, migrateOnly: true);
-            case "config check":
-                return CheckConfiguration(FeedWatcherServices.CreateBuilder(settings).Configuration) ? 0 : 1;
-            case "help":
-                Console.WriteLine(Usage);
-                return 0;
-            default:
-                await Console.Error.WriteLineAsync($"feedwatcher: unknown command '{string.Join(' ', words)}'\n\n{Usage}");
-                return 2;
+            foreach (var error in errors)
+                await Console.Error.WriteLineAsync($"feedwatcher: {error}");
+            await Console.Error.WriteLineAsync("Try 'feedwatcher --help'.");
+            return 2;
         }
+        // The host handles Ctrl+C and SIGTERM itself, so that the private PostgreSQL is always stopped.
+        return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
     }
 
-    static bool CheckConfiguration(IConfiguration configuration)
+    static RootCommand Build()
     {
-        var problems = ConfigValidator.Validate(configuration);
-        if (problems.Count == 0)
-        {
-            Console.WriteLine("Configuration OK");
-            return true;
-        }
-        Console.Error.WriteLine($"feedwatcher: {problems.Count} configuration problem(s):");
-        foreach (var problem in problems)
-            Console.Error.WriteLine("  " + problem);
-        return false;
-    }
+        var root = new RootCommand("FeedWatcher follows news stories in RSS, Atom and JSON feeds and emails digests of the items that match your watches.\n"
+            + "Settings come from appsettings.json beside the binary, then environment variables (FeedWatcher__Smtp__Host=...), "
+            + "then --FeedWatcher:Smtp:Host=... on the command line.");
+        var run = new Command("run", "Run the worker: poll feeds, store hits, send digests (the default).");
+        run.SetAction(r => RunWorkerAsync(Settings(r)));
+        root.SetAction(r => RunWorkerAsync(Settings(r)));
 
-    static async Task<int> RunWorkerAsync(string[] settings, bool migrateOnly)
-    {
-        var builder = FeedWatcherServices.CreateBuilder(settings);
-        var problems = ConfigValidator.Validate(builder.Configuration);
-        if (problems.Count > 0)
-            return CheckConfiguration(builder.Configuration) ? 0 : 1;
-
-        using var loggerFactory = LoggerFactory.Create(logging => logging
-            .AddConfiguration(builder.Configuration.GetSection("Logging"))
-            .AddSimpleConsole(o => o.SingleLine = true));
-        var log = loggerFactory.CreateLogger("FeedWatcher");
-        var options = builder.Configuration.GetSection(FeedWatcherOptions.Section).Get<FeedWatcherOptions>() ?? new();
-        try
+        var migrate = new Command("migrate", "Bring the database schema up to date and exit.");
+        migrate.SetAction(r => AppHost.WithHostAsync(Settings(r), async host =>
         {
-            await using var privateDatabase = await StartPrivateDatabaseIfNeededAsync(builder, options, loggerFactory);
-            builder.AddFeedWatcher();
-            using var host = builder.Build();
-            if (migrateOnly)
-            {
-                var applied = await host.Services.GetRequiredService<Migrator>().MigrateAsync();
-                Console.WriteLine(applied.Count == 0 ? "Schema is up to date" : $"Applied {string.Join(", ", applied)}");
-                return 0;
-            }
-            await host.RunAsync();
+            var applied = await host.Services.GetRequiredService<Migrator>().MigrateAsync();
+            Console.WriteLine(applied.Count == 0 ? "Schema is up to date" : $"Applied {string.Join(", ", applied)}");
             return 0;
-        }
-        catch (Exception e) when (e is PrivatePostgresException or Npgsql.NpgsqlException or InvalidOperationException)
+        }));
+
+        var config = new Command("config", "Work with the configuration.");
+        var check = new Command("check", "Check the configuration and report every problem with its path.");
+        check.SetAction(r => AppHost.CheckConfiguration(FeedWatcherServices.CreateBuilder(Settings(r)).Configuration) ? 0 : 1);
+        config.Subcommands.Add(check);
+
+        var files = new Argument<string[]>("files") { Description = "Feed files to read.", Arity = ArgumentArity.OneOrMore };
+        var json = new Option<bool>("--json") { Description = "One JSON object per file, per line." };
+        var parse = new Command("parse", "Read feed files as FeedWatcher would and print what it found.") { files, json };
+        parse.SetAction(r => ParseCommand.Run(r.GetValue(files)!, r.GetValue(json)));
+
+        foreach (var command in new[] { run, migrate, config, parse, FeedsCommand.Build() })
+            root.Subcommands.Add(command);
+        foreach (var command in root.Subcommands.Append(check).Concat(root.Subcommands.SelectMany(c => c.Subcommands)))
+            command.TreatUnmatchedTokensAsErrors = command == parse;
+        root.TreatUnmatchedTokensAsErrors = false;
+        return root;
+    }
+
+    // Left-over words must be settings: --Key=value, or --Key followed by its value.
+    static IEnumerable<string> NotSettings(IReadOnlyList<string> tokens)
+    {
+        for (var i = 0; i < tokens.Count; i++)
         {
-            log.LogCritical("FeedWatcher stopped: {Error}", e.Message);
-            return 1;
+            if (tokens[i].StartsWith("--", StringComparison.Ordinal) && tokens[i].Length > 2)
+            {
+                if (!tokens[i].Contains('=', StringComparison.Ordinal)) i++; // its value follows
+                continue;
+            }
+            yield return $"unknown command or argument '{tokens[i]}' (settings are given as --Section:Key=value)";
         }
     }
 
-    // A configured connection string always wins; without one FeedWatcher runs its own PostgreSQL.
-    static async Task<PrivatePostgres?> StartPrivateDatabaseIfNeededAsync(HostApplicationBuilder builder, FeedWatcherOptions options, ILoggerFactory loggerFactory)
+    /// <summary>Configuration overrides given on the command line.</summary>
+    internal static string[] Settings(ParseResult result) => [.. result.UnmatchedTokens];
+
+    static Task<int> RunWorkerAsync(string[] settings) => AppHost.WithHostAsync(settings, async host =>
     {
-        if (!string.IsNullOrWhiteSpace(options.Database.ConnectionString))
-            return null;
-        var log = loggerFactory.CreateLogger<PrivatePostgres>();
-        log.LogInformation("No FeedWatcher:Database:ConnectionString configured: starting a private PostgreSQL");
-        var server = await PrivatePostgres.StartAsync(Path.Combine(options.ResolveStateDirectory(), "postgres"), log, options.Database.PostgresBinDirectory);
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            [$"{FeedWatcherOptions.Section}:Database:ConnectionString"] = server.ConnectionString,
-        });
-        return server;
-    }
+        await host.RunAsync();
+        return 0;
+    });
 }

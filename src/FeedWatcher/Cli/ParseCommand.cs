@@ -11,8 +11,8 @@ public static class ParseCommand
     public static int Run(IReadOnlyList<string> files, bool json)
     {
         var failed = 0;
-        using var stdout = Console.OpenStandardOutput();
-        using var writer = new Utf8JsonWriter(stdout, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        var line = new System.Buffers.ArrayBufferWriter<byte>();
+        using var writer = new Utf8JsonWriter(line, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         foreach (var file in files)
         {
             ParsedFeed? feed = null;
@@ -30,19 +30,18 @@ public static class ParseCommand
             {
                 Write(writer, file, feed, error);
                 writer.Flush();
-                stdout.WriteByte((byte)'\n');
+                Console.Out.WriteLine(System.Text.Encoding.UTF8.GetString(line.WrittenSpan));
+                line.Clear();
                 writer.Reset();
             }
             else
             {
-                writer.Flush();
                 Console.WriteLine(feed is null ? $"{file}: {error}" : $"{file}: {feed.Title} ({feed.Entries.Count} items)");
                 if (feed is not null)
                     foreach (var e in feed.Entries)
                         Console.WriteLine($"  {(e.Published ?? e.Updated)?.ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture) ?? "(no date)",-16}  {e.TitleText}  {e.Link}");
             }
         }
-        stdout.Flush();
         return failed == 0 ? 0 : 1;
     }
 

@@ -69,12 +69,28 @@ public sealed class FeedStore(NpgsqlDataSource dataSource)
         });
     }
 
-    /// <summary>The feeds among <paramref name="urls"/> whose next poll is due.</summary>
+    /// <summary>The feeds among <paramref name="urls"/> (the configured ones) or imported, whose next poll is due.</summary>
     public async Task<IReadOnlyList<FeedRow>> DueAsync(IReadOnlyList<string> urls, DateTime now, CancellationToken cancellationToken = default)
     {
-        const string sql = $"SELECT {Columns} FROM feeds WHERE url = ANY(@Urls) AND next_poll_at <= @Now AND status = 'active' ORDER BY next_poll_at";
+        const string sql = $"""
+            SELECT {Columns} FROM feeds
+            WHERE (url = ANY(@Urls) OR source = 'imported') AND next_poll_at <= @Now AND status = 'active'
+            ORDER BY next_poll_at
+            """;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return (await connection.QueryAsync<FeedRow>(sql, new { Urls = urls.ToArray(), Now = now })).AsList();
+    }
+
+    /// <summary>Adds feeds from an OPML file; a URL already known is left as it is. Returns how many were new.</summary>
+    public async Task<int> ImportAsync(IReadOnlyList<(string Url, string? Name)> feeds, DateTime now, CancellationToken cancellationToken = default)
+    {
+        const string sql = """
+            INSERT INTO feeds (url, name, next_poll_at, source)
+            SELECT u.url, u.name, @Now, 'imported' FROM unnest(@Urls, @Names) AS u(url, name)
+            ON CONFLICT (url) DO NOTHING
+            """;
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteAsync(sql, new { Now = now, Urls = feeds.Select(f => f.Url).ToArray(), Names = feeds.Select(f => f.Name).ToArray() });
     }
 
     public async Task<IReadOnlyList<FeedRow>> AllAsync(CancellationToken cancellationToken = default)

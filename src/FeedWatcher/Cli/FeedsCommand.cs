@@ -1,0 +1,117 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using FeedWatcher.Configuration;
+using FeedWatcher.Feeds;
+using FeedWatcher.Storage;
+using Microsoft.Extensions.Options;
+
+namespace FeedWatcher.Cli;
+
+/// <summary><c>feedwatcher feeds</c>: the feeds' health, and OPML import and export.</summary>
+public static class FeedsCommand
+{
+    public static Command Build()
+    {
+        var json = new Option<bool>("--json") { Description = "One JSON object per feed, per line." };
+        var feeds = new Command("feeds", "List the feeds with their health: status, last success, last error, failures in a row, next poll.") { json };
+        feeds.SetAction(r => AppHost.WithHostAsync(CommandLine.Settings(r), host => ListAsync(host, r.GetValue(json)), dataCommand: true));
+
+        var file = new Argument<FileInfo>("file") { Description = "The OPML file." };
+        var import = new Command("import", "Add the feeds of an OPML file; they are polled alongside the configured ones.") { file };
+        import.SetAction(r => AppHost.WithHostAsync(CommandLine.Settings(r), host => ImportAsync(host, r.GetValue(file)!), dataCommand: true));
+
+        var output = new Option<FileInfo?>("--output", "-o") { Description = "Write to this file instead of standard output." };
+        var export = new Command("export", "Write every feed, configured and imported, as OPML.") { output };
+        export.SetAction(r => AppHost.WithHostAsync(CommandLine.Settings(r), host => ExportAsync(host, r.GetValue(output)), dataCommand: true));
+
+        feeds.Subcommands.Add(import);
+        feeds.Subcommands.Add(export);
+        return feeds;
+    }
+
+    static async Task<int> ListAsync(IHost host, bool json)
+    {
+        await host.Services.GetRequiredService<Migrator>().MigrateAsync();
+        var store = host.Services.GetRequiredService<FeedStore>();
+        var options = host.Services.GetRequiredService<IOptions<FeedWatcherOptions>>().Value;
+        var now = host.Services.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime;
+        await store.SyncAsync(options.Feeds, now);
+        var configured = options.Feeds.Select(f => f.Url).ToHashSet(StringComparer.Ordinal);
+        var rows = (await store.AllAsync()).Where(f => configured.Contains(f.Url) || f.Source == "imported").ToList();
+        if (json)
+        {
+            foreach (var f in rows)
+                Console.WriteLine(JsonSerializer.Serialize(new
+                {
+                    url = f.Url, name = f.Name, status = Health(f), source = f.Source, fetch_url = f.FetchUrl,
+                    last_success = f.LastSuccessAt, last_error = f.LastError, last_error_at = f.LastErrorAt,
+                    consecutive_failures = f.ConsecutiveFailures, next_poll = f.Status == FeedStatus.Gone ? (DateTime?)null : f.NextPollAt,
+                }));
+            return 0;
+        }
+        Console.WriteLine($"{"STATUS",-12} {"LAST SUCCESS",-16} {"NEXT POLL",-16} FEED");
+        foreach (var f in rows)
+        {
+            Console.WriteLine($"{Health(f),-12} {When(f.LastSuccessAt),-16} {(f.Status == FeedStatus.Gone ? "never" : When(f.NextPollAt)),-16} {f.Name ?? f.Url}");
+            if (f.Name is not null) Console.WriteLine($"{"",46}{f.Url}");
+            if (f.FetchUrl is not null) Console.WriteLine($"{"",46}moved to {f.FetchUrl} ({When(f.MovedAt)})");
+            if (f.LastError is not null) Console.WriteLine($"{"",46}{(f.ConsecutiveFailures > 0 ? $"{f.ConsecutiveFailures} failure(s) in a row, last at {When(f.LastErrorAt)}" : "last error")}: {f.LastError}");
+        }
+        var failing = rows.Count(f => f.ConsecutiveFailures > 0 && f.Status != FeedStatus.Gone);
+        Console.WriteLine($"{rows.Count} feeds: {rows.Count(f => Health(f) == "ok")} ok, {failing} failing, {rows.Count(f => f.Status == FeedStatus.Gone)} gone, {rows.Count(f => !f.Primed && f.Status != FeedStatus.Gone)} not polled yet");
+        return 0;
+    }
+
+    static string Health(FeedRow f) =>
+        f.Status == FeedStatus.Gone ? "gone" : f.ConsecutiveFailures > 0 ? "failing" : !f.Primed ? "new" : f.FetchUrl is not null ? "moved" : "ok";
+
+    static string When(DateTime? utc) => utc?.ToLocalTime().ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "-";
+
+    static async Task<int> ImportAsync(IHost host, FileInfo file)
+    {
+        IReadOnlyList<Opml.Outline> outlines;
+        try
+        {
+            await using var stream = file.OpenRead();
+            outlines = Opml.Read(stream);
+        }
+        catch (Exception e) when (e is FormatException or IOException or UnauthorizedAccessException)
+        {
+            await Console.Error.WriteLineAsync($"feedwatcher: {file.FullName}: {e.Message}");
+            return 1;
+        }
+        var valid = outlines.Where(o => Uri.TryCreate(o.Url, UriKind.Absolute, out var u) && u.Scheme is "http" or "https").ToList();
+        foreach (var skipped in outlines.Except(valid))
+            await Console.Error.WriteLineAsync($"feedwatcher: skipped '{skipped.Url}': not an absolute http(s) URL");
+        await host.Services.GetRequiredService<Migrator>().MigrateAsync();
+        var now = host.Services.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime;
+        var added = await host.Services.GetRequiredService<FeedStore>().ImportAsync(valid.Select(o => (o.Url, o.Title)).ToList(), now);
+        Console.WriteLine($"Imported {added} new feeds from {file.Name} ({valid.Count - added} already known, {outlines.Count - valid.Count} skipped)");
+        return outlines.Count == valid.Count ? 0 : 1;
+    }
+
+    static async Task<int> ExportAsync(IHost host, FileInfo? output)
+    {
+        await host.Services.GetRequiredService<Migrator>().MigrateAsync();
+        var options = host.Services.GetRequiredService<IOptions<FeedWatcherOptions>>().Value;
+        var configured = options.Feeds.Select(f => f.Url).ToHashSet(StringComparer.Ordinal);
+        var rows = (await host.Services.GetRequiredService<FeedStore>().AllAsync()).Where(f => f.Source == "imported" && f.Status != FeedStatus.Gone).ToList();
+        var outlines = options.Feeds.Select(f => new Opml.Outline(f.Url, f.Name))
+            .Concat(rows.Where(f => !configured.Contains(f.Url)).Select(f => new Opml.Outline(f.CurrentUrl, f.Name)))
+            .ToList();
+        var now = host.Services.GetRequiredService<TimeProvider>().GetUtcNow();
+        if (output is null)
+        {
+            await using var stdout = Console.OpenStandardOutput();
+            Opml.Write(stdout, outlines, now);
+        }
+        else
+        {
+            await using var file = output.Create();
+            Opml.Write(file, outlines, now);
+            Console.Error.WriteLine($"Wrote {outlines.Count} feeds to {output.FullName}");
+        }
+        return 0;
+    }
+}
