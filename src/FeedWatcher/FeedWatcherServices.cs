@@ -34,6 +34,9 @@ public static class FeedWatcherServices
             var connection = new NpgsqlConnectionStringBuilder(database.ConnectionString);
             if (!string.IsNullOrEmpty(database.Password))
                 connection.Password = database.Password;
+            // The same few statements run for every feed: let Npgsql prepare them once per connection.
+            if (connection.MaxAutoPrepare == 0)
+                connection.MaxAutoPrepare = 32;
             return new NpgsqlDataSourceBuilder(connection.ConnectionString)
                 .UseLoggerFactory(sp.GetRequiredService<ILoggerFactory>())
                 .Build();
@@ -41,6 +44,7 @@ public static class FeedWatcherServices
         services.AddSingleton<Migrator>();
         services.AddSingleton<FeedStore>();
         services.AddSingleton<HitStore>();
+        services.AddSingleton<ItemStore>();
 
         services.AddSingleton(sp => new FeedFetcher(
             CreateFeedHttpClient(sp.GetRequiredService<IOptions<FeedWatcherOptions>>().Value.Polling),

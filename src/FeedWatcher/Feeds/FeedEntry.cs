@@ -15,7 +15,10 @@ public sealed record FeedEntry(
     string? Author = null,
     string? Content = null)
 {
-    public string TitleText => FeedText.Plain(Title);
+    string? _titleText;
+    string? _summaryText;
 
-    public string SummaryText => FeedText.Plain(string.IsNullOrWhiteSpace(Summary) ? Content : Summary);
+    public string TitleText => _titleText ??= FeedText.Plain(Title);
+
+    public string SummaryText => _summaryText ??= FeedText.Plain(string.IsNullOrWhiteSpace(Summary) ? Content : Summary);
 }

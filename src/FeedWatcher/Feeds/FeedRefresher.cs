@@ -3,12 +3,12 @@ using FeedWatcher.Feeds.Parsing;
 using FeedWatcher.Matching;
 using FeedWatcher.Storage;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace FeedWatcher.Feeds;
 
-/// <summary>What one poll of one feed did.</summary>
-public sealed record RefreshOutcome(bool Succeeded, bool NotModified, int NewItems, int Hits);
+/// <summary>What one poll of one feed did. A 304 leaves <paramref name="NotModifiedRecord"/> for the poll
+/// cycle to store with the others, in one statement.</summary>
+public sealed record RefreshOutcome(bool Succeeded, bool NotModified, int NewItems, int Hits, FeedSuccess? NotModifiedRecord = null);
 
 /// <summary>The whole pipeline for one feed: fetch, parse, identify the new items, match them against the
 /// watches and store items, hits and the feed's state in one transaction. A failure is recorded on the
@@ -16,7 +16,7 @@ public sealed record RefreshOutcome(bool Succeeded, bool NotModified, int NewIte
 public sealed class FeedRefresher(
     FeedFetcher fetcher,
     IWatchMatcher matcher,
-    NpgsqlDataSource dataSource,
+    ItemStore items,
     FeedStore feeds,
     IOptionsMonitor<FeedWatcherOptions> options,
     TimeProvider clock,
@@ -32,35 +32,31 @@ public sealed class FeedRefresher(
             if (fetched.MovedTo is { } movedTo)
                 logger.LogWarning("Feed {FeedUrl} moved permanently to {NewUrl}; polling it there from now on", feed.CurrentUrl, movedTo);
             var now = clock.GetUtcNow().UtcDateTime;
-            await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
             if (fetched.NotModified)
             {
                 var storedTtl = feed.TtlMinutes is { } minutes ? TimeSpan.FromMinutes(minutes) : (TimeSpan?)null;
-                await FeedStore.RecordSuccessAsync(connection, null, feed.Id, Success(fetched, null, storedTtl, now, interval, polling));
-                logger.LogDebug("Feed {FeedUrl} not modified", feed.Url);
-                return new RefreshOutcome(true, true, 0, 0);
+                return new RefreshOutcome(true, true, 0, 0, Success(feed, fetched, null, storedTtl, now, interval, polling));
             }
 
             var parsed = FeedParser.Parse(fetched.Body!, FeedDecoder.CharsetOf(fetched.ContentType), new Uri(fetched.MovedTo ?? feed.CurrentUrl));
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            var newItems = await ItemStore.InsertNewAsync(connection, transaction, feed.Id, parsed.Entries, now);
-            var hits = 0;
-            if (feed.Primed) // the first poll only records what the feed already holds
+            // Matched before storing so that one statement stores items, hits and the feed's state; only the
+            // hits of items the database did not have yet are kept, and none while the feed is primed.
+            var matches = new Dictionary<string, IReadOnlyList<WatchMatch>>(StringComparer.Ordinal);
+            if (feed.Primed)
             {
-                foreach (var (itemId, entry) in newItems)
+                foreach (var entry in parsed.Entries)
                 {
-                    var matches = matcher.Match(new ItemText(entry.TitleText, entry.SummaryText));
-                    await HitStore.InsertAsync(connection, transaction, itemId, matches, now);
-                    hits += matches.Count;
+                    var found = matcher.Match(new ItemText(entry.TitleText, entry.SummaryText));
+                    if (found.Count > 0) matches.TryAdd(ItemKey.For(entry), found);
                 }
             }
-            await FeedStore.RecordSuccessAsync(connection, transaction, feed.Id, Success(fetched, parsed.Ttl, parsed.Ttl, now, interval, polling));
-            await transaction.CommitAsync(cancellationToken);
+            var (newItems, hits) = await items.SavePollAsync(feed, parsed.Entries, matches,
+                Success(feed, fetched, parsed.Ttl, parsed.Ttl, now, interval, polling), cancellationToken);
             if (feed.Primed)
-                logger.LogInformation("Feed {FeedUrl}: {Items} items, {NewItems} new, {Hits} hits", feed.Url, parsed.Entries.Count, newItems.Count, hits);
+                logger.LogDebug("Feed {FeedUrl}: {Items} items, {NewItems} new, {Hits} hits", feed.Url, parsed.Entries.Count, newItems, hits);
             else
-                logger.LogInformation("Feed {FeedUrl}: first poll, {Items} items recorded as seen without alerting", feed.Url, newItems.Count);
-            return new RefreshOutcome(true, false, newItems.Count, hits);
+                logger.LogInformation("Feed {FeedUrl}: first poll, {Items} items recorded as seen without alerting", feed.Url, newItems);
+            return new RefreshOutcome(true, false, newItems, hits);
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is not OutOfMemoryException)
         {
@@ -78,7 +74,7 @@ public sealed class FeedRefresher(
             {
                 await feeds.RecordFailureAsync(feed.Id, failure, cancellationToken);
             }
-            catch (Exception recordError) when (recordError is NpgsqlException or TimeoutException)
+            catch (Exception recordError) when (recordError is Npgsql.NpgsqlException or TimeoutException)
             {
                 logger.LogError(recordError, "Could not record the failure of feed {FeedUrl}", feed.Url);
             }
@@ -86,7 +82,7 @@ public sealed class FeedRefresher(
         }
     }
 
-    static FeedSuccess Success(FetchResult fetched, TimeSpan? newTtl, TimeSpan? ttl, DateTime now, TimeSpan interval, PollingOptions polling) =>
-        new(fetched.ETag, fetched.LastModified, fetched.StatusCode, fetched.MovedTo, newTtl, now,
+    static FeedSuccess Success(FeedRow feed, FetchResult fetched, TimeSpan? newTtl, TimeSpan? ttl, DateTime now, TimeSpan interval, PollingOptions polling) =>
+        new(feed.Id, fetched.ETag, fetched.LastModified, fetched.StatusCode, fetched.MovedTo, newTtl, now,
             PollSchedule.AfterSuccess(now, interval, fetched.CacheLifetime, ttl, polling, Random.Shared));
 }

@@ -1,21 +1,85 @@
 using System.Net;
-using System.Text.RegularExpressions;
+using System.Text;
 
 namespace FeedWatcher.Feeds;
 
 /// <summary>Plain text from feed HTML, for matching and for the digest.</summary>
-public static partial class FeedText
+public static class FeedText
 {
-    /// <summary>Markup removed (scripts and styles with their content), entities decoded, white space collapsed.</summary>
+    /// <summary>Markup removed (comments, scripts and styles with their content), entities decoded, white
+    /// space collapsed, in one pass.</summary>
     public static string Plain(string? html)
     {
         if (string.IsNullOrWhiteSpace(html))
             return "";
-        var text = html.Contains('<', StringComparison.Ordinal) ? Tags().Replace(html, " ") : html;
-        if (text.Contains('&', StringComparison.Ordinal))
-            text = WebUtility.HtmlDecode(text);
-        return Whitespace().Replace(text, " ").Trim();
+        if (html.AsSpan().IndexOfAny(MarkupOrSpace) < 0 && !html.Contains("  ", StringComparison.Ordinal) && html[0] != ' ' && html[^1] != ' ')
+            return html;
+        var text = new StringBuilder(html.Length);
+        var span = html.AsSpan();
+        var pendingSpace = false;
+        for (var i = 0; i < span.Length;)
+        {
+            var c = span[i];
+            if (c == '<' && i + 1 < span.Length && (char.IsAsciiLetter(span[i + 1]) || span[i + 1] is '/' or '!' or '?'))
+            {
+                i = SkipMarkup(span, i);
+                pendingSpace = true;
+                continue;
+            }
+            if (c == '&' && span[i..].IndexOf(';') is var semi and > 1 and < 12)
+            {
+                var decoded = WebUtility.HtmlDecode(span.Slice(i, semi + 1).ToString());
+                Append(text, decoded, ref pendingSpace);
+                i += semi + 1;
+                continue;
+            }
+            if (char.IsWhiteSpace(c) || c == '\u00A0')
+                pendingSpace = true;
+            else
+            {
+                if (pendingSpace && text.Length > 0) text.Append(' ');
+                pendingSpace = false;
+                text.Append(c);
+            }
+            i++;
+        }
+        return text.ToString();
     }
+
+    static void Append(StringBuilder text, string decoded, ref bool pendingSpace)
+    {
+        foreach (var c in decoded)
+        {
+            if (char.IsWhiteSpace(c) || c == '\u00A0') { pendingSpace = true; continue; }
+            if (pendingSpace && text.Length > 0) text.Append(' ');
+            pendingSpace = false;
+            text.Append(c);
+        }
+    }
+
+    // Past a tag, a comment, or a script or style element with its content.
+    static int SkipMarkup(ReadOnlySpan<char> span, int start)
+    {
+        var rest = span[start..];
+        if (rest.StartsWith("<!--"))
+            return rest.IndexOf("-->") is var end and >= 0 ? start + end + 3 : span.Length;
+        foreach (var element in RawTextElements)
+        {
+            if (rest.Length > element.Length + 1 && rest[1..].StartsWith(element, StringComparison.OrdinalIgnoreCase)
+                && !char.IsAsciiLetterOrDigit(rest[element.Length + 1]))
+            {
+                var close = rest.IndexOf("</" + element, StringComparison.OrdinalIgnoreCase);
+                if (close < 0) return span.Length;
+                var gt = rest[close..].IndexOf('>');
+                return gt < 0 ? span.Length : start + close + gt + 1;
+            }
+        }
+        var tagEnd = rest.IndexOf('>');
+        return tagEnd < 0 ? span.Length : start + tagEnd + 1;
+    }
+
+    static readonly string[] RawTextElements = ["script", "style"];
+    static readonly System.Buffers.SearchValues<char> MarkupOrSpace = System.Buffers.SearchValues.Create("<&\t\n\r\u00A0\f\v");
 
     /// <summary>Undoes the two common garblings of feed text: UTF-8 read as Latin-1 or windows-1252
     /// ("CafÃ©" for "Café", "â€¦" for "…"), and C1 control characters from references to windows-1252 bytes
@@ -55,9 +119,5 @@ public static partial class FeedText
         return System.Text.Encoding.GetEncoding(1252);
     }
 
-    [GeneratedRegex(@"<!--.*?-->|<(script|style)\b.*?</\1\s*>|<[^>]*>", RegexOptions.Singleline | RegexOptions.IgnoreCase)]
-    private static partial Regex Tags();
 
-    [GeneratedRegex(@"[\s\u00A0]+")]
-    private static partial Regex Whitespace();
 }

@@ -12,6 +12,8 @@ public sealed class PollCycle(
     TimeProvider clock,
     ILogger<PollCycle> logger)
 {
+    const int NotModifiedBatch = 500;
+
     public async Task<IReadOnlyList<RefreshOutcome>> RunAsync(CancellationToken cancellationToken)
     {
         var current = options.CurrentValue;
@@ -23,9 +25,23 @@ public sealed class PollCycle(
             return [];
 
         var outcomes = new RefreshOutcome[due.Count];
+        var notModified = new List<FeedSuccess>();
         await Parallel.ForEachAsync(Enumerable.Range(0, due.Count),
             new ParallelOptions { MaxDegreeOfParallelism = current.Polling.MaxConcurrency, CancellationToken = cancellationToken },
-            async (i, ct) => outcomes[i] = await refresher.RefreshAsync(due[i], configured.GetValueOrDefault(due[i].Url), ct));
+            async (i, ct) =>
+            {
+                outcomes[i] = await refresher.RefreshAsync(due[i], configured.GetValueOrDefault(due[i].Url), ct);
+                if (outcomes[i].NotModifiedRecord is not { } record) return;
+                List<FeedSuccess>? batch = null;
+                lock (notModified)
+                {
+                    notModified.Add(record);
+                    if (notModified.Count >= NotModifiedBatch) { batch = [.. notModified]; notModified.Clear(); }
+                }
+                if (batch is not null) await feeds.RecordNotModifiedAsync(batch, ct);
+            });
+        // A crash before this loses nothing: those feeds are simply asked again, conditionally.
+        await feeds.RecordNotModifiedAsync(notModified, cancellationToken);
 
         logger.LogInformation("Polled {Feeds} feeds: {NotModified} not modified, {Failed} failed, {NewItems} new items, {Hits} hits",
             due.Count, outcomes.Count(o => o.NotModified), outcomes.Count(o => !o.Succeeded),

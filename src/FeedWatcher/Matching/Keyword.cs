@@ -12,6 +12,14 @@ public sealed record Keyword(string Text, IReadOnlyList<string> Words, bool IsPh
         return new Keyword(trimmed, TextFolding.Words(isPhrase ? trimmed[1..^1] : trimmed), isPhrase);
     }
 
+    /// <summary>What to look for in folded text: the whole phrase, or each word, with spaces around.</summary>
+    public string[] Needles { get; } = IsPhrase ? [$" {string.Join(' ', Words)} "] : [.. Words.Select(w => $" {w} ")];
+
+    /// <summary>Whether the keyword occurs in the folded texts: a phrase within one of them, words in any.</summary>
+    public bool IsIn(string foldedTitle, string foldedSummary) => IsPhrase
+        ? foldedTitle.Contains(Needles[0], StringComparison.Ordinal) || foldedSummary.Contains(Needles[0], StringComparison.Ordinal)
+        : Needles.All(n => foldedTitle.Contains(n, StringComparison.Ordinal) || foldedSummary.Contains(n, StringComparison.Ordinal));
+
     /// <summary>Why the keyword cannot be used, or null when it can.</summary>
     public static string? Check(string? text)
     {

@@ -38,7 +38,10 @@ public static class FeedStatus
 }
 
 /// <summary>The outcome of a successful poll, as stored on the feed.</summary>
-public sealed record FeedSuccess(string? Etag, string? LastModified, int StatusCode, string? MovedTo, TimeSpan? Ttl, DateTime Now, DateTime NextPollAt);
+public sealed record FeedSuccess(long FeedId, string? Etag, string? LastModified, int StatusCode, string? MovedTo, TimeSpan? Ttl, DateTime Now, DateTime NextPollAt)
+{
+    public int? TtlMinutes => Ttl is { } ttl ? (int)ttl.TotalMinutes : null;
+}
 
 /// <summary>The outcome of a failed poll, as stored on the feed.</summary>
 public sealed record FeedFailure(string Error, int? StatusCode, bool Gone, DateTime Now, DateTime NextPollAt);
@@ -100,24 +103,44 @@ public sealed class FeedStore(NpgsqlDataSource dataSource)
         return (await connection.QueryAsync<FeedRow>(sql)).AsList();
     }
 
-    /// <summary>Records a successful poll (new body or not modified) inside the poll's transaction.</summary>
-    public static Task RecordSuccessAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, long feedId, FeedSuccess success)
+    /// <summary>The update a successful poll makes to its feed; also used inside <see cref="ItemStore.SavePollAsync"/>.</summary>
+    internal const string RecordSuccessSql = """
+        UPDATE feeds
+        SET etag = @Etag, last_modified = @LastModified, primed = true,
+            last_polled_at = @Now, last_success_at = @Now, last_error = NULL,
+            consecutive_failures = 0, next_poll_at = @NextPollAt, last_status_code = @StatusCode,
+            fetch_url = coalesce(@MovedTo, fetch_url),
+            moved_at = CASE WHEN @MovedTo IS NULL THEN moved_at ELSE @Now END,
+            ttl_minutes = coalesce(@TtlMinutes, ttl_minutes)
+        WHERE id = @FeedId
+        """;
+
+    /// <summary>Records successful polls that brought no body (304), many feeds in one statement.</summary>
+    public async Task RecordNotModifiedAsync(IReadOnlyList<FeedSuccess> polls, CancellationToken cancellationToken = default)
     {
         const string sql = """
             UPDATE feeds
-            SET etag = @Etag, last_modified = @LastModified, primed = true,
-                last_polled_at = @Now, last_success_at = @Now, last_error = NULL,
-                consecutive_failures = 0, next_poll_at = @NextPollAt, last_status_code = @StatusCode,
-                fetch_url = coalesce(@MovedTo, fetch_url),
-                moved_at = CASE WHEN @MovedTo IS NULL THEN moved_at ELSE @Now END,
-                ttl_minutes = coalesce(@TtlMinutes, ttl_minutes)
-            WHERE id = @FeedId
+            SET etag = u.etag, last_modified = u.last_modified, primed = true,
+                last_polled_at = u.now, last_success_at = u.now, last_error = NULL,
+                consecutive_failures = 0, next_poll_at = u.next_poll_at, last_status_code = u.status_code,
+                fetch_url = coalesce(u.moved_to, fetch_url),
+                moved_at = CASE WHEN u.moved_to IS NULL THEN moved_at ELSE u.now END
+            FROM unnest(@Ids, @Etags, @LastModifieds, @Nows, @NextPollAts, @StatusCodes, @MovedTos)
+                AS u(id, etag, last_modified, now, next_poll_at, status_code, moved_to)
+            WHERE feeds.id = u.id
             """;
-        return connection.ExecuteAsync(sql, new
+        if (polls.Count == 0) return;
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(sql, new
         {
-            FeedId = feedId, success.Etag, success.LastModified, success.Now, success.NextPollAt, success.StatusCode, success.MovedTo,
-            TtlMinutes = success.Ttl is { } ttl ? (int?)ttl.TotalMinutes : null,
-        }, transaction);
+            Ids = polls.Select(p => p.FeedId).ToArray(),
+            Etags = polls.Select(p => p.Etag).ToArray(),
+            LastModifieds = polls.Select(p => p.LastModified).ToArray(),
+            Nows = polls.Select(p => p.Now).ToArray(),
+            NextPollAts = polls.Select(p => p.NextPollAt).ToArray(),
+            StatusCodes = polls.Select(p => p.StatusCode).ToArray(),
+            MovedTos = polls.Select(p => p.MovedTo).ToArray(),
+        });
     }
 
     public async Task RecordFailureAsync(long feedId, FeedFailure failure, CancellationToken cancellationToken = default)

@@ -1,5 +1,4 @@
 using Dapper;
-using FeedWatcher.Matching;
 using Npgsql;
 
 namespace FeedWatcher.Storage;
@@ -19,17 +18,6 @@ public sealed class DigestHit
 /// <summary>The <c>hits</c> table: item x watch, sent or not yet.</summary>
 public sealed class HitStore(NpgsqlDataSource dataSource)
 {
-    public static async Task InsertAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long itemId,
-        IReadOnlyList<WatchMatch> matches, DateTime now)
-    {
-        const string sql = """
-            INSERT INTO hits (item_id, watch, matched, created_at) VALUES (@ItemId, @Watch, @Matched, @Now)
-            ON CONFLICT (item_id, watch) DO NOTHING
-            """;
-        foreach (var match in matches)
-            await connection.ExecuteAsync(sql, new { ItemId = itemId, match.Watch, Matched = match.MatchedKeywords.ToArray(), Now = now }, transaction);
-    }
-
     /// <summary>Hits not yet delivered, by watch, newest first.</summary>
     public async Task<IReadOnlyList<DigestHit>> UnsentAsync(CancellationToken cancellationToken = default)
     {

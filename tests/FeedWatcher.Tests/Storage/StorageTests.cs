@@ -45,11 +45,16 @@ public class StorageTests(PostgresFixture postgres)
         Assert.Contains("9999_from_the_future", error.Message);
     }
 
+    static FeedSuccess Polled(FeedRow feed) => new(feed.Id, "\"v1\"", null, 200, null, null, Now, Now.AddMinutes(30));
+
+    static readonly Dictionary<string, IReadOnlyList<WatchMatch>> NoMatches = [];
+
     [Fact]
     public async Task An_item_is_new_only_once_per_feed()
     {
         await using var dataSource = await postgres.CreateMigratedDatabaseAsync();
         var feeds = new FeedStore(dataSource);
+        var items = new ItemStore(dataSource);
         await feeds.SyncAsync([new FeedOptions { Url = "http://a.example/feed" }, new FeedOptions { Url = "http://b.example/feed", Name = "B" }], Now);
         var all = await feeds.AllAsync();
         var entries = new List<FeedEntry>
@@ -59,19 +64,12 @@ public class StorageTests(PostgresFixture postgres)
             new("g1", null, "First again in the same document", "s", Now),
         };
 
-        await using var connection = await dataSource.OpenConnectionAsync();
-        async Task<int> InsertAsync(long feedId)
-        {
-            await using var transaction = await connection.BeginTransactionAsync();
-            var inserted = await ItemStore.InsertNewAsync(connection, transaction, feedId, entries, Now);
-            await transaction.CommitAsync();
-            return inserted.Count;
-        }
-        Assert.Equal(2, await InsertAsync(all[0].Id));
-        Assert.Equal(0, await InsertAsync(all[0].Id));
-        Assert.Equal(2, await InsertAsync(all[1].Id)); // the same guid in another feed is another item
+        Assert.Equal((2, 0), await items.SavePollAsync(all[0], entries, NoMatches, Polled(all[0])));
+        Assert.Equal((0, 0), await items.SavePollAsync(all[0], entries, NoMatches, Polled(all[0])));
+        Assert.Equal((2, 0), await items.SavePollAsync(all[1], entries, NoMatches, Polled(all[1]))); // another feed, other items
 
         // The constraint itself, not the code above, is what refuses a second copy.
+        await using var connection = await dataSource.OpenConnectionAsync();
         var duplicate = await Assert.ThrowsAsync<PostgresException>(() => connection.ExecuteAsync(
             "INSERT INTO items (feed_id, item_key, title, summary, published_at, first_seen_at) VALUES (@Id, 'id:g1', 't', 's', now(), now())", new { all[0].Id }));
         Assert.Equal(PostgresErrorCodes.UniqueViolation, duplicate.SqlState);
@@ -79,23 +77,27 @@ public class StorageTests(PostgresFixture postgres)
     }
 
     [Fact]
-    public async Task Hits_are_stored_with_their_keywords_until_marked_sent()
+    public async Task Hits_are_stored_for_new_items_of_primed_feeds_until_marked_sent()
     {
         await using var dataSource = await postgres.CreateMigratedDatabaseAsync();
         var feeds = new FeedStore(dataSource);
+        var items = new ItemStore(dataSource);
         var hits = new HitStore(dataSource);
         await feeds.SyncAsync([new FeedOptions { Url = "http://a.example/feed", Name = "World desk" }], Now);
-        var feed = Assert.Single(await feeds.AllAsync());
-        await using (var connection = await dataSource.OpenConnectionAsync())
-        await using (var transaction = await connection.BeginTransactionAsync())
+        var entry = new FeedEntry("g1", "http://a.example/1", "Moscow talks end", "Afghanistan", Now);
+        var matches = new Dictionary<string, IReadOnlyList<WatchMatch>>
         {
-            var (itemId, _) = Assert.Single(await ItemStore.InsertNewAsync(connection, transaction, feed.Id,
-                [new FeedEntry("g1", "http://a.example/1", "Moscow talks end", "Afghanistan", Now)], Now));
-            await HitStore.InsertAsync(connection, transaction, itemId,
-                [new WatchMatch("Afghanistan peace talks", ["Afghanistan", "Moscow conference"]), new WatchMatch("Other", ["Moscow"])], Now);
-            await HitStore.InsertAsync(connection, transaction, itemId, [new WatchMatch("Other", ["Moscow"])], Now); // idempotent
-            await transaction.CommitAsync();
-        }
+            [ItemKey.For(entry)] = [new WatchMatch("Afghanistan peace talks", ["Afghanistan", "Moscow conference"]), new WatchMatch("Other", ["Moscow"])],
+        };
+
+        var unprimed = Assert.Single(await feeds.AllAsync());
+        Assert.Equal((1, 0), await items.SavePollAsync(unprimed, [entry], matches, Polled(unprimed))); // the first poll alerts on nothing
+        var primed = Assert.Single(await feeds.AllAsync());
+        Assert.True(primed.Primed);
+        var later = entry with { Id = "g2" };
+        var laterMatches = new Dictionary<string, IReadOnlyList<WatchMatch>> { [ItemKey.For(later)] = matches.Values.Single() };
+        Assert.Equal((1, 2), await items.SavePollAsync(primed, [entry, later], laterMatches, Polled(primed)));
+        Assert.Equal((0, 0), await items.SavePollAsync(primed, [entry, later], laterMatches, Polled(primed))); // seen: never again
 
         var unsent = await hits.UnsentAsync();
         Assert.Equal(["Afghanistan peace talks", "Other"], unsent.Select(h => h.Watch));
@@ -122,12 +124,15 @@ public class StorageTests(PostgresFixture postgres)
         Assert.Equal((2, "timed out after 30 s", false), (failing.ConsecutiveFailures, failing.LastError, failing.Primed));
         Assert.Empty(await feeds.DueAsync(["http://a.example/feed"], Now));
 
-        await using (var connection = await dataSource.OpenConnectionAsync())
-            await FeedStore.RecordSuccessAsync(connection, null, feed.Id,
-                new FeedSuccess("\"v2\"", "Sat, 15 Apr 2017 06:00:00 GMT", 200, "http://a.example/moved", TimeSpan.FromMinutes(90), Now, Now.AddHours(1)));
+        await new ItemStore(dataSource).SavePollAsync(feed, [], NoMatches,
+            new FeedSuccess(feed.Id, "\"v2\"", "Sat, 15 Apr 2017 06:00:00 GMT", 200, "http://a.example/moved", TimeSpan.FromMinutes(90), Now, Now.AddHours(1)));
         var healthy = Assert.Single(await feeds.AllAsync());
         Assert.Equal((0, null, true, "\"v2\"", Now), (healthy.ConsecutiveFailures, healthy.LastError, healthy.Primed, healthy.Etag, healthy.LastSuccessAt));
         Assert.Equal(("http://a.example/moved", "http://a.example/feed", 90, Now), (healthy.CurrentUrl, healthy.Url, healthy.TtlMinutes, healthy.MovedAt));
+
+        await feeds.RecordNotModifiedAsync([new FeedSuccess(feed.Id, "\"v3\"", null, 304, null, null, Now.AddHours(1), Now.AddHours(2))]);
+        var notModified = Assert.Single(await feeds.AllAsync());
+        Assert.Equal(("\"v3\"", 304, Now.AddHours(2), 90), (notModified.Etag, notModified.LastStatusCode, notModified.NextPollAt, notModified.TtlMinutes));
 
         await feeds.RecordFailureAsync(feed.Id, new FeedFailure("HTTP 410 Gone", 410, true, Now, Now));
         Assert.Equal(FeedStatus.Gone, Assert.Single(await feeds.AllAsync()).Status);
