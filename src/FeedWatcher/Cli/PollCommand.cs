@@ -31,6 +31,7 @@ public static class PollCommand
         }
         var process = Process.GetCurrentProcess();
         var cpu = process.TotalProcessorTime;
+        var (gen0, gen2, allocated) = (GC.CollectionCount(0), GC.CollectionCount(2), GC.GetTotalAllocatedBytes());
         var clock = Stopwatch.StartNew();
         var outcomes = await host.Services.GetRequiredService<PollCycle>().RunAsync(CancellationToken.None);
         clock.Stop();
@@ -44,6 +45,9 @@ public static class PollCommand
             hits = outcomes.Sum(o => o.Hits),
             wall_s = Math.Round(clock.Elapsed.TotalSeconds, 3),
             cpu_s = Math.Round((process.TotalProcessorTime - cpu).TotalSeconds, 3),
+            allocated_mb = (GC.GetTotalAllocatedBytes() - allocated) / (1024 * 1024),
+            gc_gen0 = GC.CollectionCount(0) - gen0,
+            gc_gen2 = GC.CollectionCount(2) - gen2,
         };
         Console.WriteLine(json ? JsonSerializer.Serialize(figures)
             : $"Polled {figures.feeds} feeds in {figures.wall_s} s: {figures.not_modified} not modified, {figures.failed} failed, {figures.new_items} new items, {figures.hits} hits");

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
@@ -73,7 +74,7 @@ public sealed class FeedFetcher(HttpClient http, IOptionsMonitor<FeedWatcherOpti
             var newLastModified = Header(response.Content.Headers, "Last-Modified") ?? lastModified;
             var lifetime = CacheLifetime(response);
             if (response.StatusCode == HttpStatusCode.NotModified)
-                return new FetchResult(null, null, newETag, newLastModified, status, movedTo, lifetime);
+                return new FetchResult(FeedBody.Empty, null, newETag, newLastModified, status, movedTo, lifetime);
             if (response.StatusCode == HttpStatusCode.Gone)
                 throw new FeedFetchException("HTTP 410 Gone: the publisher removed this feed", status) { Gone = true };
             if (!response.IsSuccessStatusCode)
@@ -131,31 +132,67 @@ public sealed class FeedFetcher(HttpClient http, IOptionsMonitor<FeedWatcherOpti
     static string? Header(HttpHeaders headers, string name) =>
         headers.TryGetValues(name, out var values) ? values.FirstOrDefault() : null;
 
-    // The limit applies to the decompressed bytes, as they are read, not only to a Content-Length.
-    static async Task<byte[]> ReadLimitedAsync(HttpContent content, long maxBytes, CancellationToken cancellationToken)
+    // The limit applies to the decompressed bytes, as they are read, not only to a Content-Length. The bytes go
+    // to a pooled buffer, so that fetching thousands of feeds does not churn the large-object heap.
+    static async Task<FeedBody> ReadLimitedAsync(HttpContent content, long maxBytes, CancellationToken cancellationToken)
     {
         if (content.Headers.ContentLength > maxBytes)
             throw new FeedFetchException($"body of {content.Headers.ContentLength} bytes is over the limit of {maxBytes}");
         await using var stream = await content.ReadAsStreamAsync(cancellationToken);
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
-        int read;
-        while ((read = await stream.ReadAsync(chunk, cancellationToken)) > 0)
+        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(Math.Max(content.Headers.ContentLength ?? 0, 64 * 1024), maxBytes + 1));
+        var length = 0;
+        try
         {
-            if (buffer.Length + read > maxBytes)
-                throw new FeedFetchException($"body is over the limit of {maxBytes} bytes");
-            buffer.Write(chunk, 0, read);
+            int read;
+            while ((read = await stream.ReadAsync(buffer.AsMemory(length), cancellationToken)) > 0)
+            {
+                length += read;
+                if (length > maxBytes)
+                    throw new FeedFetchException($"body is over the limit of {maxBytes} bytes");
+                if (length == buffer.Length)
+                {
+                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, maxBytes + 1));
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+            }
+            return new FeedBody(buffer, length);
         }
-        return buffer.ToArray();
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
+    }
+}
+
+/// <summary>A feed's bytes in a pooled buffer, returned to the pool on dispose.</summary>
+public sealed class FeedBody(byte[]? buffer, int length) : IDisposable
+{
+    public static readonly FeedBody Empty = new(null, 0);
+
+    byte[]? _buffer = buffer;
+
+    public ReadOnlySpan<byte> Span => _buffer is null ? [] : _buffer.AsSpan(0, length);
+
+    public int Length => length;
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _buffer, null) is { } pooled && this != Empty)
+            ArrayPool<byte>.Shared.Return(pooled);
     }
 }
 
 /// <summary>What a fetch brought: a body, or none when the feed was not modified; where it moved to for
-/// good, if it did; how long the server says it stays fresh.</summary>
-public sealed record FetchResult(byte[]? Body, string? ContentType, string? ETag, string? LastModified, int StatusCode,
-    string? MovedTo = null, TimeSpan? CacheLifetime = null)
+/// good, if it did; how long the server says it stays fresh. Dispose it once the body is read.</summary>
+public sealed record FetchResult(FeedBody Body, string? ContentType, string? ETag, string? LastModified, int StatusCode,
+    string? MovedTo = null, TimeSpan? CacheLifetime = null) : IDisposable
 {
-    public bool NotModified => Body is null;
+    public bool NotModified => StatusCode == 304;
+
+    public void Dispose() => Body.Dispose();
 }
 
 /// <summary>A feed could not be fetched; the message says why and is shown in the feed's health.</summary>

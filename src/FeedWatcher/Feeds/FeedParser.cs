@@ -17,7 +17,7 @@ public static class FeedParser
     /// <param name="httpCharset">The charset of the HTTP Content-Type, if any.</param>
     /// <param name="feedUrl">Where the feed came from, to resolve relative links.</param>
     /// <exception cref="FeedParseException">Nothing usable could be read.</exception>
-    public static ParsedFeed Parse(byte[] body, string? httpCharset = null, Uri? feedUrl = null)
+    public static ParsedFeed Parse(ReadOnlySpan<byte> body, string? httpCharset = null, Uri? feedUrl = null)
     {
         var text = FeedDecoder.Decode(body, httpCharset);
         if (text.AsSpan().TrimStart().StartsWith("{"))

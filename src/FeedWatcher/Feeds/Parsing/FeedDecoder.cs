@@ -11,9 +11,8 @@ public static partial class FeedDecoder
 {
     static FeedDecoder() => Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
 
-    public static string Decode(byte[] bytes, string? httpCharset = null)
+    public static string Decode(ReadOnlySpan<byte> span, string? httpCharset = null)
     {
-        var span = bytes.AsSpan();
         if (span.StartsWith(new byte[] { 0xEF, 0xBB, 0xBF })) return Utf8OrWindows1252.GetString(span[3..]);
         if (span.StartsWith(new byte[] { 0xFF, 0xFE, 0, 0 })) return new UTF32Encoding(false, false).GetString(span[4..]);
         if (span.StartsWith(new byte[] { 0, 0, 0xFE, 0xFF })) return new UTF32Encoding(true, false).GetString(span[4..]);
