@@ -134,12 +134,15 @@ public sealed class FeedFetcher(HttpClient http, IOptionsMonitor<FeedWatcherOpti
 
     // The limit applies to the decompressed bytes, as they are read, not only to a Content-Length. The bytes go
     // to a pooled buffer, so that fetching thousands of feeds does not churn the large-object heap.
+    // A pool of FeedWatcher's own, without the shared pool's per-thread caches, so that what it keeps stays small.
+    internal static readonly ArrayPool<byte> BodyPool = ArrayPool<byte>.Create(maxArrayLength: 64 * 1024 * 1024, maxArraysPerBucket: 16);
+
     static async Task<FeedBody> ReadLimitedAsync(HttpContent content, long maxBytes, CancellationToken cancellationToken)
     {
         if (content.Headers.ContentLength > maxBytes)
             throw new FeedFetchException($"body of {content.Headers.ContentLength} bytes is over the limit of {maxBytes}");
         await using var stream = await content.ReadAsStreamAsync(cancellationToken);
-        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(Math.Max(content.Headers.ContentLength ?? 0, 64 * 1024), maxBytes + 1));
+        var buffer = BodyPool.Rent((int)Math.Min(Math.Max(content.Headers.ContentLength ?? 0, 64 * 1024), maxBytes + 1));
         var length = 0;
         try
         {
@@ -151,9 +154,9 @@ public sealed class FeedFetcher(HttpClient http, IOptionsMonitor<FeedWatcherOpti
                     throw new FeedFetchException($"body is over the limit of {maxBytes} bytes");
                 if (length == buffer.Length)
                 {
-                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, maxBytes + 1));
+                    var larger = BodyPool.Rent((int)Math.Min((long)buffer.Length * 2, maxBytes + 1));
                     buffer.AsSpan(0, length).CopyTo(larger);
-                    ArrayPool<byte>.Shared.Return(buffer);
+                    BodyPool.Return(buffer);
                     buffer = larger;
                 }
             }
@@ -161,7 +164,7 @@ public sealed class FeedFetcher(HttpClient http, IOptionsMonitor<FeedWatcherOpti
         }
         catch
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            BodyPool.Return(buffer);
             throw;
         }
     }
@@ -181,7 +184,7 @@ public sealed class FeedBody(byte[]? buffer, int length) : IDisposable
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _buffer, null) is { } pooled && this != Empty)
-            ArrayPool<byte>.Shared.Return(pooled);
+            FeedFetcher.BodyPool.Return(pooled);
     }
 }
 

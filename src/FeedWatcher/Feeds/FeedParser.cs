@@ -244,7 +244,8 @@ static class XmlFeedReader
     /// <summary>A link made absolute against the xml:base in scope and the feed's URL; absolute links as given.</summary>
     static string? Resolve(string? href, XElement context, Uri? feedUrl)
     {
-        if (href is null || Uri.TryCreate(href, UriKind.Absolute, out var absolute) && absolute.Scheme is "http" or "https" or "mailto" or "ftp" or "urn" or "tag")
+        if (href is null || href.StartsWith("https://", StringComparison.OrdinalIgnoreCase) || href.StartsWith("http://", StringComparison.OrdinalIgnoreCase)
+            || Uri.TryCreate(href, UriKind.Absolute, out var absolute) && absolute.Scheme is "mailto" or "ftp" or "urn" or "tag")
             return href;
         var baseUri = feedUrl;
         foreach (var element in context.AncestorsAndSelf().Reverse())
