@@ -23,7 +23,7 @@ results="$FWPERF_ROOT/results.jsonl"; : > "$results"
 r2e_dir="$FWPERF_ROOT/r2e"; rm -rf "$r2e_dir"; mkdir -p "$r2e_dir"
 {
   printf '[DEFAULT]\nto = bench@example.org\n'
-  tail -n +2 "$FWPERF_ROOT/manifest.tsv" | head -n "$R2E_N" | while IFS=$'\t' read -r index file _; do
+  sed -n "2,$((R2E_N + 1))p" "$FWPERF_ROOT/manifest.tsv" | while IFS=$'\t' read -r index file _; do
     printf '[feed.f%s]\nurl = http://127.0.0.1:18080/%s\n' "$index" "$file"
   done
 } > "$r2e_dir/rss2email.cfg"
