@@ -14,31 +14,8 @@ namespace FeedWatcher.Tests.Pipeline;
 
 /// <summary>The whole pipeline on real parts: Kestrel serves feeds, PostgreSQL stores, SmtpServer receives.</summary>
 [Collection(DatabaseCollection.Name)]
-public sealed class EndToEndTests(PostgresFixture postgres) : IAsyncLifetime
+public sealed class EndToEndTests(PostgresFixture postgres) : PipelineTest(postgres)
 {
-    static readonly string[] SeedKeywords = ["Afghanistan", "Moscow conference", "Taliban talks"];
-    readonly TestClock _clock = new(new DateTimeOffset(2017, 4, 15, 6, 0, 0, TimeSpan.Zero));
-    readonly string _state = TestHost.TemporaryDirectory();
-    FeedServer _feeds = null!;
-
-    public async Task InitializeAsync() => _feeds = await FeedServer.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        await _feeds.DisposeAsync();
-        Directory.Delete(_state, recursive: true);
-    }
-
-    async Task<IHost> BuildAsync(Dictionary<string, string?> settings, string? connectionString = null, TimeProvider? clock = null)
-    {
-        settings.TryAdd("FeedWatcher:Watches:0:Name", "Afghanistan peace talks");
-        for (var i = 0; i < SeedKeywords.Length; i++)
-            settings.TryAdd($"FeedWatcher:Watches:0:Keywords:{i}", SeedKeywords[i]);
-        var host = TestHost.Build(connectionString ?? await postgres.CreateDatabaseAsync(), _state, settings, clock);
-        await host.Services.GetRequiredService<Migrator>().MigrateAsync();
-        return host;
-    }
-
     static Dictionary<string, string?> Smtp(int port) => new()
     {
         ["FeedWatcher:Smtp:Host"] = "127.0.0.1",
@@ -47,10 +24,10 @@ public sealed class EndToEndTests(PostgresFixture postgres) : IAsyncLifetime
         ["FeedWatcher:Digest:To:0"] = "editor@example.org",
     };
 
-    async Task<IReadOnlyList<RefreshOutcome>> PollAsync(IHost host)
+    Task<IReadOnlyList<RefreshOutcome>> PollAsync(IHost host)
     {
-        _clock.Advance(TimeSpan.FromHours(1)); // every feed is due again
-        return await host.Services.GetRequiredService<PollCycle>().RunAsync(default);
+        Clock.Advance(TimeSpan.FromHours(1)); // every feed is due again
+        return PollOnceAsync(host);
     }
 
     static Task<int?> SendDigestAsync(IHost host) => host.Services.GetRequiredService<DigestSender>().SendAsync(default);
@@ -59,11 +36,11 @@ public sealed class EndToEndTests(PostgresFixture postgres) : IAsyncLifetime
     public async Task A_follow_up_is_polled_stored_and_mailed_once()
     {
         await using var smtp = await SmtpTestServer.StartAsync();
-        _feeds.Feed("/world.rss", Rss("World desk", Unrelated, Background));
+        Server.Feed("/world.rss", Rss("World desk", Unrelated, Background));
         var settings = Smtp(smtp.Port);
-        settings["FeedWatcher:Feeds:0:Url"] = _feeds.Url("/world.rss");
+        settings["FeedWatcher:Feeds:0:Url"] = Server.Url("/world.rss");
         settings["FeedWatcher:Feeds:0:Name"] = "World desk";
-        using var host = await BuildWithClockAsync(settings);
+        using var host = await BuildHostAsync(settings);
 
         // The first poll records what the feed already holds, without alerting on it.
         var first = Assert.Single(await PollAsync(host));
@@ -72,7 +49,7 @@ public sealed class EndToEndTests(PostgresFixture postgres) : IAsyncLifetime
         Assert.Empty(smtp.Received);
 
         // A follow-up appears: it becomes a hit and arrives in the digest.
-        _feeds.Feed("/world.rss", Rss("World desk", FollowUp, Sports, Unrelated, Background));
+        Server.Feed("/world.rss", Rss("World desk", FollowUp, Sports, Unrelated, Background));
         var second = Assert.Single(await PollAsync(host));
         Assert.Equal((2, 1), (second.NewItems, second.Hits));
         Assert.Equal(1, await SendDigestAsync(host));
@@ -93,25 +70,25 @@ public sealed class EndToEndTests(PostgresFixture postgres) : IAsyncLifetime
         Assert.Equal((true, true, 0), (third.Succeeded, third.NotModified, third.NewItems));
         Assert.Null(await SendDigestAsync(host));
         Assert.Single(smtp.Received);
-        Assert.StartsWith("\"", _feeds.Requests.Last().Headers.IfNoneMatch.ToString(), StringComparison.Ordinal);
+        Assert.StartsWith("\"", Server.Requests.Last().Headers.IfNoneMatch.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Broken_feeds_are_recorded_and_never_stop_the_others()
     {
-        _feeds.Feed("/good.rss", Rss("Good", Unrelated));
-        _feeds.Feed("/malformed.rss", "<rss version=\"2.0\"><channel><title>Broken</title><item><title lang=\"en\" lang=\"fr\">x</title></item></channel></rss>");
-        _feeds.Route("/error.rss", context => { context.Response.StatusCode = 500; return Task.CompletedTask; });
-        _feeds.Route("/slow.rss", context => Task.Delay(TimeSpan.FromSeconds(30), context.RequestAborted));
+        Server.Feed("/good.rss", Rss("Good", Unrelated));
+        Server.Feed("/malformed.rss", "<rss version=\"2.0\"><channel><title>Broken</title><item><title lang=\"en\" lang=\"fr\">x</title></item></channel></rss>");
+        Server.Route("/error.rss", context => { context.Response.StatusCode = 500; return Task.CompletedTask; });
+        Server.Route("/slow.rss", context => Task.Delay(TimeSpan.FromSeconds(30), context.RequestAborted));
         string[] paths = ["/malformed.rss", "/error.rss", "/slow.rss", "/good.rss"];
-        var urls = paths.Select(_feeds.Url).ToArray();
+        var urls = paths.Select(Server.Url).ToArray();
         var settings = new Dictionary<string, string?> { ["FeedWatcher:Polling:Timeout"] = "00:00:01" };
         for (var i = 0; i < urls.Length; i++)
             settings[$"FeedWatcher:Feeds:{i}:Url"] = urls[i];
-        using var host = await BuildWithClockAsync(settings);
+        using var host = await BuildHostAsync(settings);
 
         await PollAsync(host);
-        _feeds.Feed("/good.rss", Rss("Good", FollowUp, Unrelated));
+        Server.Feed("/good.rss", Rss("Good", FollowUp, Unrelated));
         var outcomes = await PollAsync(host);
         Assert.Equal(1, outcomes.Sum(o => o.Hits));
 
@@ -121,19 +98,19 @@ public sealed class EndToEndTests(PostgresFixture postgres) : IAsyncLifetime
         Assert.StartsWith("not well-formed XML even after repair:", health[urls[0]].LastError);
         Assert.Equal((2, "HTTP 500 Internal Server Error"), (health[urls[1]].ConsecutiveFailures, health[urls[1]].LastError));
         Assert.Equal((2, "timed out after 1 s"), (health[urls[2]].ConsecutiveFailures, health[urls[2]].LastError));
-        Assert.All(health.Values, f => Assert.True(f.NextPollAt > _clock.Now.UtcDateTime, "a failing feed is polled again later"));
+        Assert.All(health.Values, f => Assert.True(f.NextPollAt > Clock.Now.UtcDateTime, "a failing feed is polled again later"));
     }
 
     [Fact]
     public async Task A_failed_send_keeps_the_hits_for_the_next_run()
     {
         var port = SmtpTestServer.FreePort(); // nothing listens there yet
-        _feeds.Feed("/world.rss", Rss("World", Unrelated));
+        Server.Feed("/world.rss", Rss("World", Unrelated));
         var settings = Smtp(port);
-        settings["FeedWatcher:Feeds:0:Url"] = _feeds.Url("/world.rss");
-        using var host = await BuildWithClockAsync(settings);
+        settings["FeedWatcher:Feeds:0:Url"] = Server.Url("/world.rss");
+        using var host = await BuildHostAsync(settings);
         await PollAsync(host);
-        _feeds.Feed("/world.rss", Rss("World", FollowUp, Unrelated));
+        Server.Feed("/world.rss", Rss("World", FollowUp, Unrelated));
         await PollAsync(host);
 
         Assert.Null(await SendDigestAsync(host));
@@ -148,14 +125,14 @@ public sealed class EndToEndTests(PostgresFixture postgres) : IAsyncLifetime
     [Fact]
     public async Task Without_an_smtp_host_the_digest_goes_to_the_pickup_folder()
     {
-        _feeds.Feed("/world.rss", Rss("World", Unrelated));
-        using var host = await BuildWithClockAsync(new() { ["FeedWatcher:Feeds:0:Url"] = _feeds.Url("/world.rss") });
+        Server.Feed("/world.rss", Rss("World", Unrelated));
+        using var host = await BuildHostAsync(new() { ["FeedWatcher:Feeds:0:Url"] = Server.Url("/world.rss") });
         await PollAsync(host);
-        _feeds.Feed("/world.rss", Rss("World", FollowUp, Unrelated));
+        Server.Feed("/world.rss", Rss("World", FollowUp, Unrelated));
         await PollAsync(host);
 
         Assert.Equal(1, await SendDigestAsync(host));
-        var file = Assert.Single(Directory.GetFiles(Path.Combine(_state, "pickup"), "*.eml"));
+        var file = Assert.Single(Directory.GetFiles(Path.Combine(StateDirectory, "pickup"), "*.eml"));
         var message = await MimeMessage.LoadAsync(file);
         Assert.Contains(FollowUp.Title, message.TextBody);
         Assert.Empty(await host.Services.GetRequiredService<HitStore>().UnsentAsync());
@@ -165,20 +142,20 @@ public sealed class EndToEndTests(PostgresFixture postgres) : IAsyncLifetime
     public async Task The_scheduled_worker_polls_and_mails_on_its_own()
     {
         await using var smtp = await SmtpTestServer.StartAsync();
-        _feeds.Feed("/world.rss", Rss("World desk", FollowUp, Unrelated));
-        var connectionString = await postgres.CreateDatabaseAsync();
+        Server.Feed("/world.rss", Rss("World desk", FollowUp, Unrelated));
+        var connectionString = await Postgres.CreateDatabaseAsync();
         // The feed was primed by an earlier run, so this run's first poll alerts on what is new.
         await using (var dataSource = NpgsqlDataSource.Create(connectionString))
         {
             await new Migrator(dataSource, Microsoft.Extensions.Logging.Abstractions.NullLogger<Migrator>.Instance).MigrateAsync();
             await using var connection = await dataSource.OpenConnectionAsync();
-            await connection.ExecuteAsync("INSERT INTO feeds (url, name, primed) VALUES (@Url, 'World desk', true)", new { Url = _feeds.Url("/world.rss") });
+            await connection.ExecuteAsync("INSERT INTO feeds (url, name, primed) VALUES (@Url, 'World desk', true)", new { Url = Server.Url("/world.rss") });
         }
         var settings = Smtp(smtp.Port);
-        settings["FeedWatcher:Feeds:0:Url"] = _feeds.Url("/world.rss");
+        settings["FeedWatcher:Feeds:0:Url"] = Server.Url("/world.rss");
         settings["FeedWatcher:Polling:CheckInterval"] = "00:00:01";
         settings["FeedWatcher:Digest:Schedule"] = "* * * * * ?";
-        using var host = await BuildAsync(settings, connectionString);
+        using var host = await BuildHostAsync(settings, connectionString, systemClock: true);
 
         await host.StartAsync();
         var digest = await smtp.NextAsync(TimeSpan.FromSeconds(30));
@@ -188,5 +165,4 @@ public sealed class EndToEndTests(PostgresFixture postgres) : IAsyncLifetime
         Assert.Contains(FollowUp.Title, digest.TextBody);
     }
 
-    Task<IHost> BuildWithClockAsync(Dictionary<string, string?> settings) => BuildAsync(settings, clock: _clock);
 }
