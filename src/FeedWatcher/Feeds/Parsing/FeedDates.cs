@@ -15,11 +15,69 @@ public static partial class FeedDates
         if (string.IsNullOrWhiteSpace(text))
             return null;
         var s = text.Trim();
+        if (TryRfc1123(s, out var fast))
+            return fast;
         return (Iso().Match(s) is { Success: true } iso ? FromIso(iso) : null)
             ?? (ShortIso().Match(s) is { Success: true } shortIso ? FromShortIso(shortIso) : null)
             ?? (UnixTime().IsMatch(s) ? DateTime.UnixEpoch.AddSeconds(long.Parse(s, CultureInfo.InvariantCulture)) : (DateTime?)null)
             ?? FromWords(s);
     }
+
+    // The form nearly every RSS feed uses, read without regular expressions:
+    // "Fri, 14 Apr 2017 08:30:00 GMT" or "+0430"; anything else goes to the general readers.
+    static bool TryRfc1123(string s, out DateTime? value)
+    {
+        value = null;
+        var span = s.AsSpan();
+        if (span.Length > 5 && char.IsAsciiLetter(span[0]) && span[3] == ',')
+            span = span[4..].TrimStart(' ');
+        var dayDigits = span.Length > 1 && char.IsAsciiDigit(span[1]) ? 2 : 1;
+        if (span.Length < dayDigits + 20 || !TryDigits(span[..dayDigits], out var day) || span[dayDigits] != ' ')
+            return false;
+        span = span[(dayDigits + 1)..];
+        if (span[3] != ' ' || EnglishMonth(span[..3]) is not (> 0 and var month) || span[8] != ' ' || !TryDigits(span.Slice(4, 4), out var year))
+            return false;
+        span = span[9..];
+        if (span.Length < 7 || span[2] != ':' || !TryDigits(span[..2], out var hour) || !TryDigits(span.Slice(3, 2), out var minute))
+            return false;
+        var second = 0;
+        span = span[5..];
+        if (span.Length > 0 && span[0] == ':')
+        {
+            if (span.Length < 3 || !TryDigits(span.Slice(1, 2), out second)) return false;
+            span = span[3..];
+        }
+        if (span.Length < 2 || span[0] != ' ')
+            return false;
+        var zone = span[1..];
+        TimeSpan offset;
+        if (zone is "GMT" or "UT" or "UTC" or "Z")
+            offset = TimeSpan.Zero;
+        else if (zone.Length == 5 && zone[0] is '+' or '-' && TryDigits(zone.Slice(1, 2), out var zh) && TryDigits(zone.Slice(3, 2), out var zm) && zh <= 14 && zm <= 59)
+            offset = (zone[0] == '-' ? -1 : 1) * new TimeSpan(zh, zm, 0);
+        else
+            return false;
+        value = Build(year, month, day, hour, minute, second, offset);
+        return true;
+    }
+
+    static bool TryDigits(ReadOnlySpan<char> digits, out int value)
+    {
+        value = 0;
+        foreach (var c in digits)
+        {
+            if (!char.IsAsciiDigit(c)) return false;
+            value = value * 10 + (c - '0');
+        }
+        return true;
+    }
+
+    static int EnglishMonth(ReadOnlySpan<char> name) => (name[0] | 0x20, name[1] | 0x20, name[2] | 0x20) switch
+    {
+        ('j', 'a', 'n') => 1, ('f', 'e', 'b') => 2, ('m', 'a', 'r') => 3, ('a', 'p', 'r') => 4, ('m', 'a', 'y') => 5, ('j', 'u', 'n') => 6,
+        ('j', 'u', 'l') => 7, ('a', 'u', 'g') => 8, ('s', 'e', 'p') => 9, ('o', 'c', 't') => 10, ('n', 'o', 'v') => 11, ('d', 'e', 'c') => 12,
+        _ => 0,
+    };
 
     // 2003-12-31T10:14:55.538-08:00, 2004-07-08 23:56:58, 2003-12, 2003, 20031231T101455Z; a zone only after a time.
     [GeneratedRegex(@"^(?<y>\d{4})(?:-?(?<mo>\d{2,3})(?:-?(?<d>\d{2}))?)?(?:[T ](?<h>\d{2}):?(?<mi>\d{2})(?::?(?<s>\d{2})(?:[.,]\d+)?)?(?:\s*(?<z>Z|[+-]\d{2}(?::?\d{2})?)Z?)?)?$", RegexOptions.CultureInvariant)]
