@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 
 namespace FeedWatcher.Feeds;
 
-/// <summary>One pass over the configured feeds: the ones that are due are refreshed, a few at a time.</summary>
+/// <summary>One pass over the feeds, configured and imported: the ones that are due are refreshed, several at a time.</summary>
 public sealed class PollCycle(
     FeedStore feeds,
     FeedRefresher refresher,
