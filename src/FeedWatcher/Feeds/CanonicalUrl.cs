@@ -20,7 +20,7 @@ public static class CanonicalUrl
         var query = string.Join('&', uri.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries)
             .Where(pair => !IsTracking(pair[..(pair.IndexOf('=') is var i and >= 0 ? i : pair.Length)])));
         var port = uri.IsDefaultPort ? "" : ":" + uri.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return $"{uri.Scheme}://{uri.IdnHost.ToLowerInvariant()}{port}{uri.AbsolutePath}{(query.Length > 0 ? "?" + query : "")}";
+        return $"{uri.Scheme}://{uri.Host.ToLowerInvariant()}{port}{uri.AbsolutePath}{(query.Length > 0 ? "?" + query : "")}";
     }
 
     static bool IsTracking(string name) =>
