@@ -17,8 +17,12 @@ public static class FeedWatcherServices
 {
     /// <summary>The host with FeedWatcher's configuration sources: the shipped appsettings.json beside the
     /// binary, then environment variables (FeedWatcher__Smtp__Password, ...), then the command line.</summary>
-    public static HostApplicationBuilder CreateBuilder(string[] args) =>
-        Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
+    public static HostApplicationBuilder CreateBuilder(string[] args)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        ValidatedOptionsMonitor.IgnoreReloadErrors(builder.Configuration);
+        return builder;
+    }
 
     public static IHostApplicationBuilder AddFeedWatcher(this IHostApplicationBuilder builder)
     {
@@ -26,6 +30,7 @@ public static class FeedWatcherServices
         var services = builder.Services;
         services.AddOptions<FeedWatcherOptions>().Bind(builder.Configuration.GetSection(FeedWatcherOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<FeedWatcherOptions>, OptionsValidator>();
+        services.AddSingleton<IOptionsMonitor<FeedWatcherOptions>, ValidatedOptionsMonitor>();
         services.AddSingleton(TimeProvider.System);
 
         services.AddSingleton(sp =>
@@ -50,13 +55,17 @@ public static class FeedWatcherServices
             CreateFeedHttpClient(sp.GetRequiredService<IOptions<FeedWatcherOptions>>().Value.Polling),
             sp.GetRequiredService<IOptionsMonitor<FeedWatcherOptions>>(),
             sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton<IWatchMatcher>(sp => new KeywordMatcher(sp.GetRequiredService<IOptions<FeedWatcherOptions>>().Value.Watches));
+        services.AddSingleton<TermStatistics>();
+        services.AddSingleton<WatchRegistry>();
+        services.AddSingleton<IWatchMatcher>(sp => sp.GetRequiredService<WatchRegistry>());
         services.AddSingleton<FeedRefresher>();
         services.AddSingleton<PollCycle>();
         services.AddSingleton<MailDelivery>();
         services.AddSingleton<DigestSender>();
 
         services.AddHostedService<MigrateOnStart>();
+        services.AddSingleton<LearnTermsOnStart>();
+        services.AddHostedService(sp => sp.GetRequiredService<LearnTermsOnStart>());
         AddScheduler(services, builder.Configuration.GetSection(FeedWatcherOptions.Section).Get<FeedWatcherOptions>() ?? new());
         return builder;
     }

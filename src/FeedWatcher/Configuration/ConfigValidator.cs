@@ -62,19 +62,8 @@ public static class ConfigValidator
                 Problem($"Feeds:{i}:Interval", "must be at least 00:01:00");
         }
 
-        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        for (var i = 0; i < options.Watches.Count; i++)
-        {
-            var watch = options.Watches[i];
-            if (string.IsNullOrWhiteSpace(watch.Name)) Problem($"Watches:{i}:Name", "required");
-            else if (!names.Add(watch.Name.Trim())) Problem($"Watches:{i}:Name", $"another watch has the name '{watch.Name}'");
-            if (watch.Keywords.Count == 0) Problem($"Watches:{i}:Keywords", "at least one keyword is required");
-            for (var k = 0; k < watch.Keywords.Count; k++)
-            {
-                var error = Matching.Keyword.Check(watch.Keywords[k]);
-                if (error is not null) Problem($"Watches:{i}:Keywords:{k}", error);
-            }
-        }
+        if (options.Watches.Count == 0) Problem("Watches", "at least one watch is required");
+        problems.AddRange(Matching.WatchCompiler.Compile(options, new Matching.TermStatistics()).Problems);
 
         var digest = options.Digest;
         if (!IsCron(digest.Schedule))

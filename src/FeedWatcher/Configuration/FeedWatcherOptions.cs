@@ -13,6 +13,9 @@ public sealed class FeedWatcherOptions
     public PollingOptions Polling { get; set; } = new();
     public List<FeedOptions> Feeds { get; set; } = [];
     public List<WatchOptions> Watches { get; set; } = [];
+
+    /// <summary>Groups of names for one thing (Daesh = ISIS = ISIL), for every watch.</summary>
+    public List<List<string>> Aliases { get; set; } = [];
     public DigestOptions Digest { get; set; } = new();
     public SmtpOptions Smtp { get; set; } = new();
 
@@ -71,15 +74,53 @@ public sealed class FeedOptions
     public string Url { get; set; } = "";
     public string? Name { get; set; }
     public TimeSpan? Interval { get; set; }
+
+    /// <summary>Labels that watches can be scoped to.</summary>
+    public List<string> Tags { get; set; } = [];
 }
 
-/// <summary>One story to follow: a name and the keywords that find it.</summary>
+/// <summary>One story to follow: what finds it (keywords, a query, the seed story it follows) and what
+/// does not (exclusions, a minimum score, a scope of feeds).</summary>
 public sealed class WatchOptions
 {
+    /// <summary>The score an item needs for a hit when a watch sets none.</summary>
+    public const double DefaultMinScore = 0.3;
+
     public string Name { get; set; } = "";
 
-    /// <summary>Each keyword matches when all its words occur; a "quoted" keyword only as that phrase.</summary>
+    /// <summary>Each keyword matches when its words occur near each other; a "quoted" keyword only as that phrase.</summary>
     public List<string> Keywords { get; set; } = [];
+
+    /// <summary>A boolean query (AND, OR, NOT or -, parentheses, "phrases", prefix*, NEAR/n, title:) that an
+    /// item must satisfy.</summary>
+    public string? Query { get; set; }
+
+    /// <summary>Keywords (or queries) that rule an item out.</summary>
+    public List<string> Exclude { get; set; } = [];
+
+    /// <summary>Groups of names for one thing, for this watch, added to the global ones.</summary>
+    public List<List<string>> Aliases { get; set; } = [];
+
+    /// <summary>The story being followed: items like it score higher.</summary>
+    public SeedOptions? Seed { get; set; }
+
+    /// <summary>The score in [0, 1] an item needs to be a hit.</summary>
+    public double? MinScore { get; set; }
+
+    /// <summary>Only items of these feeds (by name or URL); all feeds when empty.</summary>
+    public List<string> Feeds { get; set; } = [];
+
+    /// <summary>Only items of feeds with one of these tags; all feeds when empty.</summary>
+    public List<string> Tags { get; set; } = [];
+}
+
+/// <summary>The seed story of a watch: its title and text, given here or read from a text file (its first line
+/// the title).</summary>
+public sealed class SeedOptions
+{
+    public string? Title { get; set; }
+    public string? Text { get; set; }
+    public string? File { get; set; }
 }
 
 /// <summary>When and to whom the digest of new hits is sent.</summary>

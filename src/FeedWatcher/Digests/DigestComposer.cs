@@ -64,6 +64,7 @@ public static class DigestComposer
                 text.AppendLine(Culture, $"  {hit.Feed}, {Format(hit.PublishedAt, zone)}");
                 if (hit.Link is not null) text.AppendLine(Culture, $"  {hit.Link}");
                 text.AppendLine(Culture, $"  Matched: {string.Join(", ", hit.Matched)}");
+                if (Why(hit) is { } why) text.AppendLine(Culture, $"  Why: {why}");
             }
         }
         text.AppendLine().AppendLine("-- ").AppendLine(Footer);
@@ -90,6 +91,7 @@ public static class DigestComposer
                 html.Append(Culture, $"<div style=\"font-size:15px;font-weight:bold;\">{title}</div>");
                 html.Append(Culture, $"<div style=\"font-size:12px;color:#666;\">{E(hit.Feed)} &middot; {E(Format(hit.PublishedAt, zone))}</div>");
                 html.Append(Culture, $"<div style=\"font-size:12px;color:#444;\">Matched: {E(string.Join(", ", hit.Matched))}</div>");
+                if (Why(hit) is { } why) html.Append(Culture, $"<div style=\"font-size:12px;color:#666;\">Why: {E(why)}</div>");
                 html.Append("</td></tr>");
             }
         }
@@ -102,4 +104,12 @@ public static class DigestComposer
         Uri.TryCreate(link, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps);
 
     const string Footer = "Sent by FeedWatcher. Watches and their keywords are set under FeedWatcher:Watches in appsettings.json.";
+
+    // The stored explanation as one line; nothing when a hit has none or it cannot be read.
+    static string? Why(DigestHit hit)
+    {
+        if (hit.Explanation is null) return null;
+        try { return System.Text.Json.JsonSerializer.Deserialize<Matching.WatchExplanation>(hit.Explanation, Matching.WatchExplanation.Json)?.ToString(); }
+        catch (System.Text.Json.JsonException) { return null; }
+    }
 }

@@ -41,17 +41,23 @@ public sealed class FeedRefresher(
             var parsed = FeedParser.Parse(fetched.Body.Span, FeedDecoder.CharsetOf(fetched.ContentType), new Uri(fetched.MovedTo ?? feed.CurrentUrl));
             // Matched before storing so that one statement stores items, hits and the feed's state; only the
             // hits of items the database did not have yet are kept, and none while the feed is primed.
+            var analyzed = new Dictionary<string, AnalyzedItem>(parsed.Entries.Count, StringComparer.Ordinal);
             var matches = new Dictionary<string, IReadOnlyList<WatchMatch>>(StringComparer.Ordinal);
-            if (feed.Primed)
+            foreach (var entry in parsed.Entries)
             {
-                foreach (var entry in parsed.Entries)
-                {
-                    var found = matcher.Match(new ItemText(entry.TitleText, entry.SummaryText));
-                    if (found.Count > 0) matches.TryAdd(ItemKey.For(entry), found);
-                }
+                var key = ItemKey.For(entry);
+                if (analyzed.ContainsKey(key)) continue;
+                var item = analyzed[key] = matcher.Analyze(new ItemText(entry.TitleText, entry.SummaryText));
+                if (feed.Primed && matcher.Match(item, feed.Url) is { Count: > 0 } found)
+                    matches[key] = found;
             }
-            var (newItems, hits) = await items.SavePollAsync(feed, parsed.Entries, matches,
+            var (newKeys, hits) = await items.SavePollAsync(feed, parsed.Entries, matches,
                 Success(feed, fetched, parsed.Ttl, parsed.Ttl, now, interval, polling), cancellationToken);
+            foreach (var key in newKeys)
+            {
+                if (analyzed.TryGetValue(key, out var item)) matcher.Learn(item);
+            }
+            var newItems = newKeys.Count;
             if (feed.Primed)
                 logger.LogDebug("Feed {FeedUrl}: {Items} items, {NewItems} new, {Hits} hits", feed.Url, parsed.Entries.Count, newItems, hits);
             else

@@ -1,14 +1,18 @@
 namespace FeedWatcher.Matching;
 
-/// <summary>The seam between the pipeline and the matching method: an item's text in, the watches it
-/// matches (and why) out.</summary>
+/// <summary>The seam between the pipeline and the matching method: an item analyzed once, then scored
+/// against every watch, and learnt from once it is known to be new.</summary>
 public interface IWatchMatcher
 {
-    IReadOnlyList<WatchMatch> Match(ItemText item);
+    /// <summary>The item's text analyzed for matching.</summary>
+    AnalyzedItem Analyze(ItemText item);
+
+    /// <summary>The hits of the item: the watches it scores at least their minimum score for.</summary>
+    IReadOnlyList<WatchMatch> Match(AnalyzedItem item, string? feedUrl = null);
+
+    /// <summary>Counts a new item in the term statistics that weigh seed similarity.</summary>
+    void Learn(AnalyzedItem item);
 }
 
 /// <summary>The text of an item that watches look at.</summary>
 public sealed record ItemText(string Title, string Summary);
-
-/// <summary>An item matched a watch because of these keywords.</summary>
-public sealed record WatchMatch(string Watch, IReadOnlyList<string> MatchedKeywords);

@@ -15,27 +15,40 @@ public static class TextFolding
         if (string.IsNullOrEmpty(text))
             return " ";
         var folded = new StringBuilder(text.Length + 2).Append(' ');
-        foreach (var raw in text)
+        Span<char> buffer = stackalloc char[2];
+        foreach (var c in text)
         {
-            var c = raw is >= '\uFF01' and <= '\uFF5E' ? (char)(raw - 0xFEE0) : raw; // full-width forms
-            if (char.IsLetterOrDigit(c))
-            {
-                c = char.ToLowerInvariant(c);
-                if (c < 128) folded.Append(c);
-                else if (Special.TryGetValue(c, out var spelled)) folded.Append(spelled);
-                else folded.Append(Unaccented(c));
-            }
-            else if (c >= 128 && CharUnicodeInfo.GetUnicodeCategory(c) is UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark or UnicodeCategory.EnclosingMark)
-            {
-                // a combining accent: dropped
-            }
-            else if (folded[^1] != ' ')
-            {
+            if (IsWordChar(c))
+                folded.Append(buffer[..AppendFolded(c, buffer, 0)]);
+            else if (!IsCombiningMark(c) && folded[^1] != ' ')
                 folded.Append(' ');
-            }
         }
         if (folded[^1] != ' ') folded.Append(' ');
         return folded.ToString();
+    }
+
+    /// <summary>Whether <paramref name="c"/> belongs to a word: a letter or digit, full-width forms included.</summary>
+    public static bool IsWordChar(char c) => char.IsLetterOrDigit(c is >= '\uFF01' and <= '\uFF5E' ? (char)(c - 0xFEE0) : c);
+
+    /// <summary>Whether <paramref name="c"/> is a combining accent, which folding drops.</summary>
+    public static bool IsCombiningMark(char c) =>
+        c >= 128 && CharUnicodeInfo.GetUnicodeCategory(c) is UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark or UnicodeCategory.EnclosingMark;
+
+    /// <summary>Writes the folded form of the word character <paramref name="c"/> (one or two characters:
+    /// "ss" for "ß") at <paramref name="length"/> in <paramref name="word"/>, if it fits; returns the new length.</summary>
+    public static int AppendFolded(char c, Span<char> word, int length)
+    {
+        if (c is >= '\uFF01' and <= '\uFF5E') c = (char)(c - 0xFEE0); // full-width forms
+        c = char.ToLowerInvariant(c);
+        if (c >= 128 && Special.TryGetValue(c, out var spelled))
+        {
+            if (length + spelled.Length > word.Length) return length;
+            spelled.AsSpan().CopyTo(word[length..]);
+            return length + spelled.Length;
+        }
+        if (length >= word.Length) return length;
+        word[length] = c < 128 ? c : Unaccented(c);
+        return length + 1;
     }
 
     /// <summary>The words of <paramref name="text"/>, folded: kabul, s, cafe for "Kabul's Café".</summary>

@@ -9,6 +9,13 @@ public sealed class DigestHit
     public long HitId { get; init; }
     public string Watch { get; init; } = "";
     public string[] Matched { get; init; } = [];
+
+    /// <summary>The item's score for the watch, in [0, 1].</summary>
+    public double Score { get; init; }
+
+    /// <summary>Why it matched, as stored (JSON of a <see cref="Matching.WatchExplanation"/>); null for hits
+    /// stored before scores were.</summary>
+    public string? Explanation { get; init; }
     public string Title { get; init; } = "";
     public string? Link { get; init; }
     public string Feed { get; init; } = "";
@@ -22,12 +29,12 @@ public sealed class HitStore(NpgsqlDataSource dataSource)
     public async Task<IReadOnlyList<DigestHit>> UnsentAsync(CancellationToken cancellationToken = default)
     {
         const string sql = """
-            SELECT h.id AS hit_id, h.watch, h.matched, i.title, i.link, coalesce(f.name, f.url) AS feed, i.published_at
+            SELECT h.id AS hit_id, h.watch, h.matched, h.score, h.explanation::text AS explanation, i.title, i.link, coalesce(f.name, f.url) AS feed, i.published_at
             FROM hits h
             JOIN items i ON i.id = h.item_id
             JOIN feeds f ON f.id = i.feed_id
             WHERE h.sent_at IS NULL
-            ORDER BY h.watch, i.published_at DESC, h.id
+            ORDER BY h.watch, h.score DESC, i.published_at DESC, h.id
             """;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return (await connection.QueryAsync<DigestHit>(sql)).AsList();

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Dapper;
 using FeedWatcher.Feeds;
 using FeedWatcher.Matching;
@@ -10,8 +11,8 @@ public sealed class ItemStore(NpgsqlDataSource dataSource)
 {
     /// <summary>Stores one poll of a feed in one statement, so atomically and in one round trip: the items not
     /// seen before (the unique key, not memory, decides which), the hits of those new items (unless the feed
-    /// is being primed), and the feed's new state. Returns how many items and hits were new.</summary>
-    public async Task<(int NewItems, int Hits)> SavePollAsync(FeedRow feed, IReadOnlyList<FeedEntry> entries,
+    /// is being primed), and the feed's new state. Returns the keys of the new items and how many hits were new.</summary>
+    public async Task<(IReadOnlyList<string> NewKeys, int Hits)> SavePollAsync(FeedRow feed, IReadOnlyList<FeedEntry> entries,
         IReadOnlyDictionary<string, IReadOnlyList<WatchMatch>> matchesByKey, FeedSuccess success, CancellationToken cancellationToken = default)
     {
         const string sql = $"""
@@ -22,9 +23,11 @@ public sealed class ItemStore(NpgsqlDataSource dataSource)
                 ON CONFLICT (feed_id, item_key) DO NOTHING
                 RETURNING id, item_key
             ), new_hits AS (
-                INSERT INTO hits (item_id, watch, matched, created_at)
-                SELECT n.id, h.watch, string_to_array(h.matched, E'\x1f'), @Now
-                FROM new_items n JOIN unnest(@HitKeys, @HitWatches, @HitMatched) AS h(item_key, watch, matched) ON h.item_key = n.item_key
+                INSERT INTO hits (item_id, watch, matched, score, explanation, created_at)
+                SELECT n.id, h.watch, string_to_array(h.matched, E'\x1f'), h.score, h.explanation::jsonb, @Now
+                FROM new_items n
+                JOIN unnest(@HitKeys, @HitWatches, @HitMatched, @HitScores, @HitExplanations) AS h(item_key, watch, matched, score, explanation)
+                    ON h.item_key = n.item_key
                 WHERE @Primed
                 ON CONFLICT (item_id, watch) DO NOTHING
                 RETURNING 1
@@ -32,14 +35,14 @@ public sealed class ItemStore(NpgsqlDataSource dataSource)
                 {FeedStore.RecordSuccessSql}
                 RETURNING 1
             )
-            SELECT (SELECT count(*) FROM new_items)::int AS new_items, (SELECT count(*) FROM new_hits)::int AS hits, (SELECT count(*) FROM feed)::int
+            SELECT coalesce((SELECT array_agg(item_key) FROM new_items), ARRAY[]::text[]) AS new_keys, (SELECT count(*) FROM new_hits)::int AS hits, (SELECT count(*) FROM feed)::int
             """;
         var byKey = new Dictionary<string, FeedEntry>(StringComparer.Ordinal);
         foreach (var entry in entries)
             byKey.TryAdd(ItemKey.For(entry), entry);
-        var hits = matchesByKey.SelectMany(kv => kv.Value.Select(m => (Key: kv.Key, m.Watch, Matched: string.Join('\x1f', m.MatchedKeywords)))).ToList();
+        var hits = matchesByKey.SelectMany(kv => kv.Value.Select(m => (Key: kv.Key, Match: m))).ToList();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var row = await connection.QuerySingleAsync<(int NewItems, int Hits, int Feeds)>(sql, new
+        var row = await connection.QuerySingleAsync<(string[] NewKeys, int Hits, int Feeds)>(sql, new
         {
             FeedId = feed.Id,
             feed.Primed,
@@ -50,8 +53,10 @@ public sealed class ItemStore(NpgsqlDataSource dataSource)
             Summaries = byKey.Values.Select(e => e.SummaryText).ToArray(),
             Published = byKey.Values.Select(e => e.Published ?? e.Updated ?? success.Now).ToArray(),
             HitKeys = hits.Select(h => h.Key).ToArray(),
-            HitWatches = hits.Select(h => h.Watch).ToArray(),
-            HitMatched = hits.Select(h => h.Matched).ToArray(),
+            HitWatches = hits.Select(h => h.Match.Watch).ToArray(),
+            HitMatched = hits.Select(h => string.Join('\x1f', h.Match.MatchedKeywords)).ToArray(),
+            HitScores = hits.Select(h => (float)h.Match.Score).ToArray(),
+            HitExplanations = hits.Select(h => JsonSerializer.Serialize(h.Match.Explanation, WatchExplanation.Json)).ToArray(),
             success.Etag,
             success.LastModified,
             success.NextPollAt,
@@ -59,6 +64,33 @@ public sealed class ItemStore(NpgsqlDataSource dataSource)
             success.MovedTo,
             TtlMinutes = success.TtlMinutes,
         });
-        return (row.NewItems, row.Hits);
+        return (row.NewKeys, row.Hits);
+    }
+
+    /// <summary>Title and summary of the most recent items, newest first: what term statistics are learnt from
+    /// at start.</summary>
+    public async Task<IReadOnlyList<ItemText>> RecentTextsAsync(int limit, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(string Title, string Summary)>(new CommandDefinition(
+            "SELECT title, summary FROM items ORDER BY id DESC LIMIT @Limit", new { Limit = limit }, cancellationToken: cancellationToken));
+        return [.. rows.Select(r => new ItemText(r.Title, r.Summary))];
+    }
+
+    /// <summary>The items first seen at or after <paramref name="since"/>, in the order they were seen.</summary>
+    public async IAsyncEnumerable<StoredItem> SinceAsync(DateTime since, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        const string sql = """
+            SELECT i.id, i.title, i.summary, i.link, i.first_seen_at, f.url AS feed_url
+            FROM items i JOIN feeds f ON f.id = i.feed_id
+            WHERE i.first_seen_at >= @Since
+            ORDER BY i.first_seen_at, i.id
+            """;
+        await foreach (var item in connection.QueryUnbufferedAsync<StoredItem>(sql, new { Since = since }).WithCancellation(cancellationToken))
+            yield return item;
     }
 }
+
+/// <summary>An item as stored, for backtests.</summary>
+public sealed record StoredItem(long Id, string Title, string Summary, string? Link, DateTime FirstSeenAt, string FeedUrl);

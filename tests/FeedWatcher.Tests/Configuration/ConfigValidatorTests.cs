@@ -38,7 +38,7 @@ public class ConfigValidatorTests
             "FeedWatcher:Polling:MaxConcurrency: 'many' is not a whole number",
             "FeedWatcher:Feeds:1:Url: not an absolute http(s) URL: 'not a url'",
             "FeedWatcher:Feeds:3:Url: not an absolute http(s) URL: 'ftp://example.org/feed'",
-            "FeedWatcher:Watches:0:Keywords:1: quote the whole keyword or nothing: '\"unclosed'",
+            "FeedWatcher:Watches:0:Keywords:1: quote the whole keyword or nothing: '\"unclosed' (use Query for operators and several phrases)",
             "FeedWatcher:Digest:Schedule: not a valid Quartz cron expression: 'every morning' (seconds come first, e.g. '0 0 7 * * ?')",
             "FeedWatcher:Digest:TimeZone: unknown time zone 'Mars/Olympus' (use an IANA name such as Europe/London)",
             "FeedWatcher:Digest:To: at least one recipient is required when Smtp:Host is set",
@@ -73,7 +73,7 @@ public class ConfigValidatorTests
         });
         Assert.Equal([
             "FeedWatcher:Watches:1:Name: another watch has the name 'kabul'",
-            "FeedWatcher:Watches:1:Keywords: at least one keyword is required",
+            "FeedWatcher:Watches:1:Keywords: at least one keyword is required (or a Query or a Seed)",
             "FeedWatcher:Watches:2:Name: required",
         ], problems);
     }

@@ -19,7 +19,7 @@ public class StorageTests(PostgresFixture postgres)
     {
         await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateDatabaseAsync());
         var migrator = new Migrator(dataSource, NullLogger<Migrator>.Instance);
-        Assert.Equal(["0001_create_feeds_items_hits", "0002_add_feed_manners"], await migrator.MigrateAsync());
+        Assert.Equal(["0001_create_feeds_items_hits", "0002_add_feed_manners", "0003_add_hit_scores"], await migrator.MigrateAsync());
         Assert.Empty(await migrator.MigrateAsync());
         await using var connection = await dataSource.OpenConnectionAsync();
         var tables = await connection.QueryAsync<string>("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1");
@@ -31,7 +31,7 @@ public class StorageTests(PostgresFixture postgres)
     {
         await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateDatabaseAsync());
         var runs = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => new Migrator(dataSource, NullLogger<Migrator>.Instance).MigrateAsync())));
-        Assert.Equal(1, runs.Count(applied => applied.Count == 2));
+        Assert.Equal(1, runs.Count(applied => applied.Count == 3));
         Assert.Equal(3, runs.Count(applied => applied.Count == 0));
     }
 
@@ -49,6 +49,11 @@ public class StorageTests(PostgresFixture postgres)
 
     static readonly Dictionary<string, IReadOnlyList<WatchMatch>> NoMatches = [];
 
+    static (int, int) Counts((IReadOnlyList<string> NewKeys, int Hits) saved) => (saved.NewKeys.Count, saved.Hits);
+
+    static WatchMatch Matched(string watch, double score, params string[] terms) =>
+        new(watch, score, new WatchExplanation(score, score, 0, [.. terms.Select(t => new TermHit(t, t, "title"))], []));
+
     [Fact]
     public async Task An_item_is_new_only_once_per_feed()
     {
@@ -64,9 +69,9 @@ public class StorageTests(PostgresFixture postgres)
             new("g1", null, "First again in the same document", "s", Now),
         };
 
-        Assert.Equal((2, 0), await items.SavePollAsync(all[0], entries, NoMatches, Polled(all[0])));
-        Assert.Equal((0, 0), await items.SavePollAsync(all[0], entries, NoMatches, Polled(all[0])));
-        Assert.Equal((2, 0), await items.SavePollAsync(all[1], entries, NoMatches, Polled(all[1]))); // another feed, other items
+        Assert.Equal((2, 0), Counts(await items.SavePollAsync(all[0], entries, NoMatches, Polled(all[0]))));
+        Assert.Equal((0, 0), Counts(await items.SavePollAsync(all[0], entries, NoMatches, Polled(all[0]))));
+        Assert.Equal((2, 0), Counts(await items.SavePollAsync(all[1], entries, NoMatches, Polled(all[1])))); // another feed, other items
 
         // The constraint itself, not the code above, is what refuses a second copy.
         await using var connection = await dataSource.OpenConnectionAsync();
@@ -87,17 +92,17 @@ public class StorageTests(PostgresFixture postgres)
         var entry = new FeedEntry("g1", "http://a.example/1", "Moscow talks end", "Afghanistan", Now);
         var matches = new Dictionary<string, IReadOnlyList<WatchMatch>>
         {
-            [ItemKey.For(entry)] = [new WatchMatch("Afghanistan peace talks", ["Afghanistan", "Moscow conference"]), new WatchMatch("Other", ["Moscow"])],
+            [ItemKey.For(entry)] = [Matched("Afghanistan peace talks", 0.8, "Afghanistan", "Moscow conference"), Matched("Other", 0.5, "Moscow")],
         };
 
         var unprimed = Assert.Single(await feeds.AllAsync());
-        Assert.Equal((1, 0), await items.SavePollAsync(unprimed, [entry], matches, Polled(unprimed))); // the first poll alerts on nothing
+        Assert.Equal((1, 0), Counts(await items.SavePollAsync(unprimed, [entry], matches, Polled(unprimed)))); // the first poll alerts on nothing
         var primed = Assert.Single(await feeds.AllAsync());
         Assert.True(primed.Primed);
         var later = entry with { Id = "g2" };
         var laterMatches = new Dictionary<string, IReadOnlyList<WatchMatch>> { [ItemKey.For(later)] = matches.Values.Single() };
-        Assert.Equal((1, 2), await items.SavePollAsync(primed, [entry, later], laterMatches, Polled(primed)));
-        Assert.Equal((0, 0), await items.SavePollAsync(primed, [entry, later], laterMatches, Polled(primed))); // seen: never again
+        Assert.Equal((1, 2), Counts(await items.SavePollAsync(primed, [entry, later], laterMatches, Polled(primed))));
+        Assert.Equal((0, 0), Counts(await items.SavePollAsync(primed, [entry, later], laterMatches, Polled(primed)))); // seen: never again
 
         var unsent = await hits.UnsentAsync();
         Assert.Equal(["Afghanistan peace talks", "Other"], unsent.Select(h => h.Watch));

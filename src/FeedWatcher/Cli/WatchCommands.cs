@@ -1,0 +1,170 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using FeedWatcher.Configuration;
+using FeedWatcher.Matching;
+using FeedWatcher.Scheduling;
+using FeedWatcher.Storage;
+
+namespace FeedWatcher.Cli;
+
+/// <summary><c>feedwatcher match</c> scores a text against a watch and says why; <c>feedwatcher backtest</c>
+/// runs watches over stored items or a JSON-lines file and, given judgments, measures them.</summary>
+public static class WatchCommands
+{
+    public static Command Match()
+    {
+        var watch = new Option<string>("--watch") { Description = "The watch's name (all watches when left out)." };
+        var text = new Option<string>("--text") { Description = "The item's text: its first line is the title, the rest the summary." };
+        var file = new Option<FileInfo>("--file") { Description = "Read the item's text from a file instead." };
+        var json = new Option<bool>("--json") { Description = "One JSON object per watch." };
+        var command = new Command("match", "Score a text against the watches and say why it matched or not.") { watch, text, file, json };
+        command.SetAction(r => AppHost.WithHostAsync(CommandLine.Settings(r), async host =>
+        {
+            var body = r.GetValue(file) is { } f ? await File.ReadAllTextAsync(f.FullName) : r.GetValue(text);
+            if (body is null)
+            {
+                await Console.Error.WriteLineAsync("feedwatcher: give the item's text with --text or --file");
+                return 2;
+            }
+            var lines = body.Split('\n', 2);
+            var registry = host.Services.GetRequiredService<WatchRegistry>();
+            var name = r.GetValue(watch);
+            if (name is not null && !registry.Current.Watches.Any(w => w.Name.Equals(name, StringComparison.OrdinalIgnoreCase)))
+            {
+                await Console.Error.WriteLineAsync($"feedwatcher: no watch named '{name}' (watches: {string.Join(", ", registry.Current.Watches.Select(w => w.Name))})");
+                return 1;
+            }
+            await host.Services.GetRequiredService<Migrator>().MigrateAsync();
+            await host.Services.GetRequiredService<LearnTermsOnStart>().StartAsync(CancellationToken.None);
+            var item = registry.Analyze(new ItemText(lines[0].Trim(), lines.Length > 1 ? lines[1].Trim() : ""));
+            foreach (var match in registry.Current.Score(item, null, includeMisses: true).Where(m => name is null || m.Watch.Equals(name, StringComparison.OrdinalIgnoreCase)))
+            {
+                Console.WriteLine(r.GetValue(json)
+                    ? JsonSerializer.Serialize(new { watch = match.Watch, score = match.Score, match = match.IsHit, explanation = match.Explanation }, WatchExplanation.Json)
+                    : string.Create(CultureInfo.InvariantCulture, $"{match.Watch}: {(match.IsHit ? "match" : "no match")}, {match.Explanation}"));
+            }
+            return 0;
+        }, dataCommand: true));
+        return command;
+    }
+
+    public static Command Backtest()
+    {
+        var since = new Option<DateTime?>("--since") { Description = "Stored items first seen on or after this date (UTC)." };
+        var items = new Option<FileInfo>("--items") { Description = "Items from a JSON-lines file (id, date, title, summary) instead of the database." };
+        var watches = new Option<FileInfo>("--watches") { Description = "Watches (and Aliases) from this JSON file instead of the configuration." };
+        var qrels = new Option<FileInfo>("--qrels") { Description = "Judgments (topic, item, relevance per line): print precision, recall, F1 and detection cost per watch." };
+        var output = new Option<FileInfo>("--out") { Description = "Write the JSON lines here instead of standard output." };
+        var explain = new Option<bool>("--explain") { Description = "Add each score's explanation to its line." };
+        var command = new Command("backtest", "Run the watches over past items: one JSON line per (item, watch) with its score.") { since, items, watches, qrels, output, explain };
+        command.SetAction(async r =>
+        {
+            if (r.GetValue(items) is null && r.GetValue(since) is null)
+            {
+                await Console.Error.WriteLineAsync("feedwatcher: give --since DATE (stored items) or --items FILE");
+                return 2;
+            }
+            var options = FeedWatcherServices.CreateBuilder(CommandLine.Settings(r)).Configuration.GetSection(FeedWatcherOptions.Section).Get<FeedWatcherOptions>() ?? new();
+            if (r.GetValue(watches) is { } watchFile)
+            {
+                try { ReadWatches(watchFile, options); }
+                catch (Exception e) when (e is IOException or JsonException or InvalidOperationException)
+                {
+                    await Console.Error.WriteLineAsync($"feedwatcher: {watchFile}: {e.Message}");
+                    return 1;
+                }
+            }
+            var (set, problems) = WatchCompiler.Compile(options, new TermStatistics());
+            if (set is null)
+            {
+                await Console.Error.WriteLineAsync($"feedwatcher: the watches do not compile:\n  {string.Join("\n  ", problems)}");
+                return 1;
+            }
+            if (r.GetValue(items) is { } itemFile)
+            {
+                try { return await RunAsync(set, ReadItems(itemFile), r.GetValue(qrels), r.GetValue(output), r.GetValue(explain)); }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
+                {
+                    await Console.Error.WriteLineAsync($"feedwatcher: {e.Message}");
+                    return 1;
+                }
+            }
+            return await AppHost.WithHostAsync(CommandLine.Settings(r), async host =>
+            {
+                await host.Services.GetRequiredService<Migrator>().MigrateAsync();
+                var stored = host.Services.GetRequiredService<ItemStore>().SinceAsync(DateTime.SpecifyKind(r.GetValue(since)!.Value, DateTimeKind.Utc));
+                return await RunAsync(set, stored.Select(i => (i.Id.ToString(CultureInfo.InvariantCulture), new ItemText(i.Title, i.Summary), (string?)i.FeedUrl)), r.GetValue(qrels), r.GetValue(output), r.GetValue(explain));
+            }, dataCommand: true);
+        });
+        return command;
+    }
+
+    static async Task<int> RunAsync(WatchSet set, IAsyncEnumerable<(string Id, ItemText Text, string? FeedUrl)> items, FileInfo? qrelsFile, FileInfo? output, bool explain)
+    {
+        var judgments = qrelsFile is null ? null : Evaluation.ReadQrels(await File.ReadAllLinesAsync(qrelsFile.FullName));
+        var judged = new Dictionary<string, List<(double, bool)>>(StringComparer.OrdinalIgnoreCase);
+        await using var writer = output is null ? null : new StreamWriter(output.FullName);
+        var lines = writer ?? Console.Out;
+        var count = 0;
+        await foreach (var (id, text, feedUrl) in items)
+        {
+            // Items are learnt as they come, as the worker learns them: a term weighs what it weighed that day.
+            var item = set.Analyze(text);
+            set.Learn(item);
+            foreach (var match in set.Score(item, feedUrl, includeMisses: true))
+            {
+                await lines.WriteLineAsync(explain
+                    ? JsonSerializer.Serialize(new { item = id, watch = match.Watch, score = match.Score, match = match.IsHit, explanation = match.Explanation }, WatchExplanation.Json)
+                    : JsonSerializer.Serialize(new { item = id, watch = match.Watch, score = match.Score, match = match.IsHit }));
+                if (judgments is not null && judgments.TryGetValue((match.Watch, id), out var relevance) && relevance >= 0)
+                    (judged.TryGetValue(match.Watch, out var list) ? list : judged[match.Watch] = []).Add((match.Score, relevance >= 1));
+            }
+            if (++count % 1000 == 0)
+                await Console.Error.WriteLineAsync($"feedwatcher: {count} items");
+        }
+        await lines.FlushAsync();
+        await Console.Error.WriteLineAsync($"feedwatcher: {count} items, {set.Watches.Count} watches");
+        if (judgments is null)
+            return 0;
+        var report = writer is null ? Console.Error : Console.Out;
+        await report.WriteLineAsync("At each watch's MinScore:");
+        foreach (var (watch, list) in judged.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+            await report.WriteLineAsync("  " + Evaluation.Measure(watch, list, set.Watches.First(w => w.Name.Equals(watch, StringComparison.OrdinalIgnoreCase)).MinScore));
+        var loo = Evaluation.LeaveOneOut(judged);
+        await report.WriteLineAsync("At the threshold chosen on the other watches (leave one out):");
+        foreach (var figures in loo)
+            await report.WriteLineAsync("  " + figures);
+        await report.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  mean C_norm {loo.Average(f => f.Cost):0.000}, mean F1 {loo.Average(f => f.F1):0.000}"));
+        return 0;
+    }
+
+    // A watches file: {"Watches": [...], "Aliases": [...]}, bare or under "FeedWatcher" as in appsettings.json.
+    static void ReadWatches(FileInfo file, FeedWatcherOptions options)
+    {
+        var configuration = new ConfigurationBuilder().AddJsonFile(file.FullName, optional: false).Build();
+        var section = configuration.GetSection(FeedWatcherOptions.Section).Exists() ? configuration.GetSection(FeedWatcherOptions.Section) : (IConfiguration)configuration;
+        options.Watches = section.GetSection("Watches").Get<List<WatchOptions>>() ?? throw new InvalidOperationException("no Watches in the file");
+        options.Aliases = section.GetSection("Aliases").Get<List<List<string>>>() ?? options.Aliases;
+    }
+
+    // Items in date order (stable), each with an id, title and summary.
+    static async IAsyncEnumerable<(string, ItemText, string?)> ReadItems(FileInfo file)
+    {
+        var rows = new List<(string Date, int Line, string Id, ItemText Text)>();
+        var number = 0;
+        foreach (var line in await File.ReadAllLinesAsync(file.FullName))
+        {
+            number++;
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            JsonObject item;
+            try { item = JsonNode.Parse(line)?.AsObject() ?? throw new JsonException("not an object"); }
+            catch (Exception e) when (e is JsonException or InvalidOperationException) { throw new InvalidDataException($"{file.Name}:{number}: {e.Message}", e); }
+            rows.Add(((string?)item["date"] ?? "", number, (string?)item["id"] ?? number.ToString(CultureInfo.InvariantCulture),
+                new ItemText((string?)item["title"] ?? "", (string?)item["summary"] ?? "")));
+        }
+        foreach (var row in rows.OrderBy(r => r.Date, StringComparer.Ordinal).ThenBy(r => r.Line))
+            yield return (row.Id, row.Text, null);
+    }
+}

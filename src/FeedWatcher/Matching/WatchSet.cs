@@ -1,0 +1,229 @@
+namespace FeedWatcher.Matching;
+
+/// <summary>The compiled watches of one configuration, scoring an item against all of them in one pass over
+/// its terms: an inverted index from term to the watches that use it finds the few watches worth evaluating
+/// and accumulates every seed similarity at once.
+/// <para>Score in [0, 1]: with a seed, <c>0.3 keywords + 0.7 seed</c>; without, the keyword part alone. The
+/// keyword part is <c>1 - prod(1 - s)</c> over the keywords (and query) found, s = 0.7 in the title, 0.45 in
+/// the summary. The seed part starts from the cosine similarity of item and seed (BM25 term weights, document
+/// frequencies from <see cref="TermStatistics"/>, aliases as one term) and measures how far it stands above
+/// the watch's usual similarity, in standard deviations over the items seen (the score normalization of TDT
+/// topic tracking), reaching 1 at 6. A query not satisfied or an exclusion found makes the score 0, and so
+/// do no keywords found in a watch with no seed.</para></summary>
+public sealed class WatchSet : IWatchMatcher
+{
+    public const double KeywordWeight = 0.3, SeedWeight = 0.7, FullSimilarity = 0.4, InTitle = 0.7, InSummary = 0.45;
+    const float K1 = 1.2f;
+
+    readonly CompiledWatch[] _watches;
+    readonly Dictionary<string, int[]> _watchesByTerm = new(StringComparer.Ordinal);
+    readonly Dictionary<string, (int Watch, float Weight)[]> _seedsByTerm = new(StringComparer.Ordinal);
+    readonly int[] _always;
+    readonly TermStatistics _statistics;
+    (int Documents, float[] Norms) _seedNorms = (-1, []);
+    readonly Lock _similarityGate = new();
+    readonly (long Count, double Mean, double M2)[] _similarity;
+
+    public WatchSet(IEnumerable<CompiledWatch> watches, AliasTable aliases, TermStatistics statistics)
+    {
+        _watches = [.. watches];
+        Aliases = aliases;
+        _statistics = statistics;
+        var byTerm = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        var seedsByTerm = new Dictionary<string, List<(int, float)>>(StringComparer.Ordinal);
+        for (var w = 0; w < _watches.Length; w++)
+        {
+            foreach (var term in _watches[w].Terms)
+                (byTerm.TryGetValue(term, out var list) ? list : byTerm[term] = []).Add(w);
+            foreach (var (term, tf) in _watches[w].Seed ?? new Dictionary<string, float>())
+                (seedsByTerm.TryGetValue(term, out var list) ? list : seedsByTerm[term] = []).Add((w, Saturate(tf)));
+        }
+        foreach (var (term, list) in byTerm) _watchesByTerm[term] = [.. list];
+        foreach (var (term, list) in seedsByTerm) _seedsByTerm[term] = [.. list];
+        _always = [.. Enumerable.Range(0, _watches.Length).Where(w => _watches[w].EvaluateAlways)];
+        _similarity = new (long, double, double)[_watches.Length];
+    }
+
+    public IReadOnlyList<CompiledWatch> Watches => _watches;
+
+    public AliasTable Aliases { get; }
+
+    public TermStatistics Statistics => _statistics;
+
+    public AnalyzedItem Analyze(ItemText item) => new(item.Title, item.Summary, Aliases);
+
+    /// <summary>Counts a new item: its terms in the document frequencies, and its similarity to each seed in
+    /// that watch's running mean and deviation, which seed similarity is measured against.</summary>
+    public void Learn(AnalyzedItem item)
+    {
+        _statistics.Observe(item.Similarity.Keys);
+        if (_seedsByTerm.Count == 0) return;
+        var similarities = Similarities(item, null);
+        lock (_similarityGate)
+        {
+            for (var w = 0; w < _watches.Length; w++)
+            {
+                if (_watches[w].Seed is null) continue;
+                var (count, mean, m2) = _similarity[w];
+                count++;
+                var delta = similarities[w] - mean;
+                mean += delta / count;
+                _similarity[w] = (count, mean, m2 + delta * (similarities[w] - mean));
+            }
+        }
+    }
+
+    /// <summary>The cosine similarity of the item to every watch's seed, in one walk over the item's terms;
+    /// marks the watches whose seed shares a term with the item.</summary>
+    float[] Similarities(AnalyzedItem item, bool[]? candidates)
+    {
+        var dot = new float[_watches.Length];
+        var itemNorm = 0f;
+        foreach (var (term, tf) in item.Similarity)
+        {
+            var idf = _statistics.Idf(term);
+            var weight = Saturate(tf) * idf;
+            itemNorm += weight * weight;
+            if (_seedsByTerm.TryGetValue(term, out var seeds))
+            {
+                foreach (var (w, seedTf) in seeds)
+                {
+                    dot[w] += weight * seedTf * idf;
+                    if (candidates is not null) candidates[w] = true;
+                }
+            }
+        }
+        var norms = SeedNorms();
+        for (var w = 0; w < dot.Length; w++)
+            dot[w] = norms[w] == 0 || itemNorm == 0 ? 0 : dot[w] / (MathF.Sqrt(itemNorm) * norms[w]);
+        return dot;
+    }
+
+    /// <summary>The seed part of the score: how far the similarity stands above the watch's usual similarity to
+    /// items (in standard deviations, 1 at <see cref="FullDeviations"/>), once enough items have been seen;
+    /// before that, the similarity itself (1 at <see cref="FullSimilarity"/>).</summary>
+    double SeedPart(int watch, float similarity)
+    {
+        var (count, mean, m2) = _similarity[watch];
+        if (count < MinItemsForDeviation)
+            return Math.Min(1, similarity / FullSimilarity);
+        var deviation = Math.Max(Math.Sqrt(m2 / (count - 1)), 1e-4);
+        return Math.Clamp((similarity - mean) / deviation / FullDeviations, 0, 1);
+    }
+
+    public const double FullDeviations = 6;
+    const int MinItemsForDeviation = 50;
+
+    public IReadOnlyList<WatchMatch> Match(AnalyzedItem item, string? feedUrl = null) => Score(item, feedUrl, includeMisses: false);
+
+    /// <summary>The item's score for each watch it could match (every watch, with <paramref name="includeMisses"/>).</summary>
+    public IReadOnlyList<WatchMatch> Score(AnalyzedItem item, string? feedUrl, bool includeMisses)
+    {
+        if (!ReferenceEquals(item.Aliases, Aliases))
+            item = new AnalyzedItem(item.Title, item.Summary, Aliases); // analyzed before a reload
+        var candidates = new bool[_watches.Length];
+        foreach (var w in _always) candidates[w] = true;
+        foreach (var term in item.Terms)
+        {
+            if (_watchesByTerm.TryGetValue(term, out var watches))
+                foreach (var w in watches) candidates[w] = true;
+        }
+
+        // Seed similarity for every watch at once: one walk over the item's similarity terms.
+        var similarities = _seedsByTerm.Count > 0 ? Similarities(item, candidates) : null;
+
+        var matches = new List<WatchMatch>();
+        for (var w = 0; w < _watches.Length; w++)
+        {
+            var watch = _watches[w];
+            if (!watch.InScope(feedUrl)) continue;
+            if (!candidates[w])
+            {
+                if (includeMisses) matches.Add(Miss(watch, "no keyword or seed term found"));
+                continue;
+            }
+            var match = Evaluate(watch, w, item, similarities?[w] ?? 0);
+            if (match.IsHit || includeMisses) matches.Add(match);
+        }
+        return matches;
+    }
+
+    WatchMatch Evaluate(CompiledWatch watch, int index, AnalyzedItem item, float similarity)
+    {
+        foreach (var (text, node) in watch.Excludes)
+        {
+            if (node.Evaluate(item, null))
+                return Miss(watch, null, text);
+        }
+        var found = new List<TermHit>();
+        if (watch.Query is not null && !watch.Query.Evaluate(item, found))
+            return Miss(watch, "query not satisfied");
+        var missing = 1.0;
+        if (watch.Query is not null)
+            missing *= 1 - Strength(found);
+        foreach (var (text, keyword) in watch.Keywords)
+        {
+            var start = found.Count;
+            if (!keyword.Evaluate(item, found)) continue;
+            missing *= 1 - Strength(found.Skip(start));
+            // Words of a keyword found near each other are reported as the keyword.
+            for (var i = start; i < found.Count; i++)
+            {
+                if (found[i].Term != text && AliasTable.Analyze(text).Length > 1 && !text.Equals(found[i].Found, StringComparison.OrdinalIgnoreCase))
+                    found[i] = found[i] with { Term = text, Found = text };
+            }
+        }
+        found = [.. found.Distinct()];
+        var keywords = 1 - missing;
+        if (watch.Seed is null && found.Count == 0)
+            return Miss(watch, "no keyword found");
+        var seed = watch.Seed is null ? 0 : SeedPart(index, similarity);
+        var score = watch.Seed is null ? keywords : KeywordWeight * keywords + SeedWeight * seed;
+        score = Math.Round(score, 4);
+        var explanation = new WatchExplanation(score, Math.Round(keywords, 4), Math.Round(seed, 4), found,
+            watch.Seed is null ? [] : SharedSeedTerms(watch, item));
+        return new WatchMatch(watch.Name, score, explanation, score >= watch.MinScore);
+    }
+
+    static double Strength(IEnumerable<TermHit> hits) => hits.Any(h => h.Field == "title") ? InTitle : hits.Any() ? InSummary : 0;
+
+    static WatchMatch Miss(CompiledWatch watch, string? reason, string? excluded = null) =>
+        new(watch.Name, 0, new WatchExplanation(0, 0, 0, [], [], excluded, reason), false);
+
+    // The seed terms that weigh most in the item's similarity, as the item spells them.
+    IReadOnlyList<string> SharedSeedTerms(CompiledWatch watch, AnalyzedItem item) =>
+    [
+        .. item.Similarity.Keys.Where(watch.Seed!.ContainsKey)
+            .Select(t => (Term: t, Weight: Saturate(item.Similarity[t]) * Saturate(watch.Seed![t]) * _statistics.Idf(t) * _statistics.Idf(t)))
+            .OrderByDescending(t => t.Weight).ThenBy(t => t.Term, StringComparer.Ordinal).Take(6)
+            .Select(t => Display(t.Term, item)),
+    ];
+
+    string Display(string term, AnalyzedItem item) =>
+        term.StartsWith('=') ? Aliases.NameOf(term) : item.Tokens.FirstOrDefault(t => t.Term == term).Word ?? term;
+
+    float[] SeedNorms()
+    {
+        // Seed vectors depend on the document frequencies; recomputed as those grow by 2%.
+        var documents = _statistics.Documents;
+        var cached = _seedNorms;
+        if (cached.Documents >= 0 && documents <= cached.Documents * 1.02 + 10)
+            return cached.Norms;
+        var norms = new float[_watches.Length];
+        for (var w = 0; w < _watches.Length; w++)
+        {
+            var sum = 0f;
+            foreach (var (term, tf) in _watches[w].Seed ?? new Dictionary<string, float>())
+            {
+                var weight = Saturate(tf) * _statistics.Idf(term);
+                sum += weight * weight;
+            }
+            norms[w] = MathF.Sqrt(sum);
+        }
+        _seedNorms = (documents, norms);
+        return norms;
+    }
+
+    // BM25's term-frequency saturation: the second occurrence adds less than the first.
+    static float Saturate(float tf) => tf * (K1 + 1) / (tf + K1);
+}
