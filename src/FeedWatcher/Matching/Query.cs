@@ -80,12 +80,23 @@ public sealed class PrefixNode(string prefix, string written, bool titleOnly) : 
 /// <summary>Any of several positional nodes: an alias group, or OR between words and phrases.</summary>
 public sealed class AnyPositionalNode(IReadOnlyList<PositionalNode> nodes) : PositionalNode
 {
-    public override IEnumerable<(int, int, TermHit)> Occurrences(AnalyzedItem item) => nodes.SelectMany(n => n.Occurrences(item));
+    public override IEnumerable<(int, int, TermHit)> Occurrences(AnalyzedItem item)
+    {
+        // Where names overlap (ISIS within ISIS-K), the longest one found is the one reported.
+        var all = nodes.SelectMany(n => n.Occurrences(item)).OrderBy(o => o.Start).ThenByDescending(o => o.End).ToList();
+        var coveredUntil = -1;
+        foreach (var occurrence in all)
+        {
+            if (occurrence.End <= coveredUntil) continue;
+            coveredUntil = Math.Max(coveredUntil, occurrence.End);
+            yield return occurrence;
+        }
+    }
 
     public override bool CollectTerms(ISet<string> terms) => nodes.Aggregate(true, (all, n) => n.CollectTerms(terms) && all);
 }
 
-/// <summary><c>a NEAR/n b</c>: both in one field, the nearer ends at most n positions apart (next to each other is 1).</summary>
+/// <summary><c>a NEAR/n b</c>: both in one field with at most n words between them.</summary>
 public sealed class NearNode(PositionalNode left, PositionalNode right, int distance) : PositionalNode
 {
     public override IEnumerable<(int, int, TermHit)> Occurrences(AnalyzedItem item)
@@ -96,7 +107,7 @@ public sealed class NearNode(PositionalNode left, PositionalNode right, int dist
         {
             foreach (var (rStart, rEnd, rHit) in rights)
             {
-                if (!item.SameField(start, rStart) || Math.Max(rStart - end, start - rEnd) > distance) continue;
+                if (!item.SameField(start, rStart) || Math.Max(rStart - end, start - rEnd) - 1 > distance) continue;
                 yield return (Math.Min(start, rStart), Math.Max(end, rEnd), hit);
                 yield return (Math.Min(start, rStart), Math.Max(end, rEnd), rHit);
             }

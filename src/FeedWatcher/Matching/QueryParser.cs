@@ -80,6 +80,8 @@ public sealed class QueryParser
 
     QueryNode And(bool titleOnly)
     {
+        SkipSpace();
+        var start = _at;
         var parts = new List<QueryNode> { Near(titleOnly) };
         while (true)
         {
@@ -94,7 +96,7 @@ public sealed class QueryParser
             parts.Add(Near(titleOnly)); // side by side: AND
         }
         if (parts.All(p => p is NotNode))
-            throw new QueryException("a query needs at least one term that is not negated", 1);
+            throw new QueryException("a query needs at least one term that is not negated", start + 1);
         return parts.Count == 1 ? parts[0] : new AllNode(parts);
     }
 
@@ -104,6 +106,7 @@ public sealed class QueryParser
         var left = Unary(titleOnly);
         while (TryNear(out var distance))
         {
+            SkipSpace();
             var rightAt = _at;
             var right = Unary(titleOnly);
             if (left is not PositionalNode l)

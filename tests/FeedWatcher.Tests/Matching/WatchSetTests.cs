@@ -1,0 +1,121 @@
+using FeedWatcher.Configuration;
+using FeedWatcher.Matching;
+
+namespace FeedWatcher.Tests.Matching;
+
+public class WatchSetTests
+{
+    static WatchSet Compile(params WatchOptions[] watches) => Compile(new FeedWatcherOptions { Watches = [.. watches] });
+
+    static WatchSet Compile(FeedWatcherOptions options)
+    {
+        var (set, problems) = WatchCompiler.Compile(options, new TermStatistics());
+        Assert.Empty(problems);
+        return set!;
+    }
+
+    static WatchMatch Score(WatchSet set, string title, string summary = "", string? feedUrl = null) =>
+        Assert.Single(set.Score(set.Analyze(new ItemText(title, summary)), feedUrl, includeMisses: true));
+
+    [Fact]
+    public void Keywords_score_by_where_they_are_found_and_explain_it()
+    {
+        var set = Compile(new WatchOptions { Name = "w", Keywords = ["Afghanistan", "Taliban talks", "\"Moscow conference\""] });
+        var inTitle = Score(set, "Afghanistan: Taliban agree to talks", "");
+        Assert.Equal(1 - (1 - WatchSet.InTitle) * (1 - WatchSet.InTitle), inTitle.Score, 3);
+        Assert.Equal(["Afghanistan", "Taliban talks"], inTitle.MatchedKeywords);
+        Assert.True(inTitle.IsHit);
+        Assert.Equal("Afghanistan in title; Taliban talks in title; score 0.91 (keywords 0.91, seed 0.00)", inTitle.Explanation.ToString());
+
+        var inSummary = Score(set, "Regional meeting", "Delegates discussed Afghanistan.");
+        Assert.Equal(WatchSet.InSummary, inSummary.Score, 3);
+        Assert.False(Score(set, "Cricket scores").IsHit);
+        Assert.Equal("no keyword or seed term found", Score(set, "Cricket scores").Explanation.Reason);
+    }
+
+    [Fact]
+    public void Words_of_a_keyword_must_be_near_each_other()
+    {
+        var set = Compile(new WatchOptions { Name = "w", Keywords = ["Taliban talks"] });
+        Assert.True(Score(set, "Taliban ready for talks").IsHit);
+        Assert.False(Score(set, "Taliban attack a base in the north; elsewhere the trade ministers opened their annual talks").IsHit);
+    }
+
+    [Fact]
+    public void Aliases_global_and_per_watch_widen_keywords()
+    {
+        var set = Compile(new FeedWatcherOptions
+        {
+            Aliases = [["Daesh", "ISIS", "ISIL", "Islamic State", "ISIS-K"]],
+            Watches = [new WatchOptions { Name = "w", Keywords = ["Daesh", "Afghanistan"], Aliases = [["Afghanistan", "Afghan", "Kabul"]] }],
+        });
+        var match = Score(set, "ISIS-K claims Kabul attack");
+        Assert.Equal(["ISIS-K (as Daesh) in title", "Kabul (as Afghanistan) in title"], match.Explanation.Matched.Select(m => m.ToString()));
+        Assert.True(Score(set, "Islamic State fighters", "").IsHit);
+    }
+
+    [Fact]
+    public void Exclusions_and_queries_gate_the_score()
+    {
+        var set = Compile(new WatchOptions { Name = "w", Keywords = ["Afghanistan"], Query = "Afghanistan AND (talks OR conference)", Exclude = ["cricket"] });
+        Assert.True(Score(set, "Afghanistan talks resume").IsHit);
+        var excluded = Score(set, "Afghanistan talks after the cricket final");
+        Assert.Equal((0.0, "cricket"), (excluded.Score, excluded.Explanation.Excluded));
+        Assert.Equal("query not satisfied", Score(set, "Afghanistan floods").Explanation.Reason);
+    }
+
+    [Fact]
+    public void The_seed_ranks_items_that_share_its_rare_terms()
+    {
+        var set = Compile(new WatchOptions
+        {
+            Name = "w",
+            Keywords = ["Afghanistan"],
+            Seed = new SeedOptions { Title = "US skips Moscow conference on Afghanistan", Text = "Russia hosted the talks; the MOAB strike hit Nangarhar." },
+        });
+        // Background items teach the document frequencies.
+        foreach (var text in new[] { "Markets rise", "Floods in the south", "Elections in France", "Rain expected", "Afghanistan cricket team wins" })
+            set.Learn(set.Analyze(new ItemText(text, "")));
+        var followUp = Score(set, "Death toll of the MOAB strike in Nangarhar rises");
+        var unrelated = Score(set, "Afghanistan cricket team loses");
+        Assert.True(followUp.Explanation.Seed > unrelated.Explanation.Seed);
+        Assert.Contains("nangarhar", followUp.Explanation.SeedTerms);
+        Assert.InRange(followUp.Score, 0, 1);
+    }
+
+    [Fact]
+    public void A_watch_scoped_to_a_tag_sees_only_those_feeds()
+    {
+        var set = Compile(new FeedWatcherOptions
+        {
+            Feeds = [new FeedOptions { Url = "http://a.example/rss", Tags = ["asia"] }, new FeedOptions { Url = "http://b.example/rss" }],
+            Watches = [new WatchOptions { Name = "w", Keywords = ["Kabul"], Tags = ["asia"] }],
+        });
+        var item = set.Analyze(new ItemText("Kabul", ""));
+        Assert.Single(set.Match(item, "http://a.example/rss"));
+        Assert.Empty(set.Match(item, "http://b.example/rss"));
+    }
+
+    [Fact]
+    public void Every_problem_of_a_watch_is_reported_with_its_path()
+    {
+        var (set, problems) = WatchCompiler.Compile(new FeedWatcherOptions
+        {
+            Aliases = [["Daesh"]],
+            Watches =
+            [
+                new WatchOptions { Name = "w", Query = "Kabul AND", Keywords = ["x"], Exclude = ["\"open"], MinScore = 2, Tags = ["none"], Seed = new SeedOptions { File = "/nonexistent/seed.txt" } },
+            ],
+        }, new TermStatistics());
+        Assert.Null(set);
+        Assert.Equal(
+        [
+            "FeedWatcher:Aliases:0: a group needs at least two names",
+            "FeedWatcher:Watches:0:Query: at character 10: expected a word, a \"phrase\" or '(' but the query ended",
+            "FeedWatcher:Watches:0:Exclude:0: quote the whole keyword or nothing: '\"open' (use Query for operators and several phrases)",
+        ], problems.Take(3));
+        Assert.Contains(problems, p => p.StartsWith("FeedWatcher:Watches:0:Seed:File: cannot read '/nonexistent/seed.txt'", StringComparison.Ordinal));
+        Assert.Contains("FeedWatcher:Watches:0:MinScore: must be between 0 and 1, not 2", problems);
+        Assert.Contains("FeedWatcher:Watches:0:Tags:0: no configured feed has the tag 'none'", problems);
+    }
+}
