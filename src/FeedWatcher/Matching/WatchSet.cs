@@ -121,15 +121,17 @@ public sealed class WatchSet : IWatchMatcher
     {
         if (!ReferenceEquals(item.Aliases, Aliases))
             item = new AnalyzedItem(item.Title, item.Summary, Aliases); // analyzed before a reload
-        var candidates = new bool[_watches.Length];
-        foreach (var w in _always) candidates[w] = true;
+        // Watches whose keywords or query can match: one of their terms is in the item.
+        var keywordCandidates = new bool[_watches.Length];
+        foreach (var w in _always) keywordCandidates[w] = true;
         foreach (var term in item.Terms)
         {
             if (_watchesByTerm.TryGetValue(term, out var watches))
-                foreach (var w in watches) candidates[w] = true;
+                foreach (var w in watches) keywordCandidates[w] = true;
         }
 
         // Seed similarity for every watch at once: one walk over the item's similarity terms.
+        var candidates = (bool[])keywordCandidates.Clone();
         var similarities = _seedsByTerm.Count > 0 ? Similarities(item, candidates) : null;
 
         var matches = new List<WatchMatch>();
@@ -142,22 +144,27 @@ public sealed class WatchSet : IWatchMatcher
                 if (includeMisses) matches.Add(Miss(watch, "no keyword or seed term found"));
                 continue;
             }
-            var match = Evaluate(watch, w, item, similarities?[w] ?? 0);
-            if (match.IsHit || includeMisses) matches.Add(match);
+            var seed = watch.Seed is null ? 0 : SeedPart(w, similarities![w]);
+            // The best score the keywords could still give: below the minimum, the watch is not evaluated.
+            if (!includeMisses && watch.Seed is not null && (keywordCandidates[w] ? KeywordWeight : 0) + SeedWeight * seed < watch.MinScore)
+                continue;
+            var match = Evaluate(watch, item, seed, includeMisses);
+            if (match is not null) matches.Add(match);
         }
         return matches;
     }
 
-    WatchMatch Evaluate(CompiledWatch watch, int index, AnalyzedItem item, float similarity)
+    // Null for a miss that is not wanted: explanations are only built for what is shown.
+    WatchMatch? Evaluate(CompiledWatch watch, AnalyzedItem item, double seed, bool includeMisses)
     {
         foreach (var (text, node) in watch.Excludes)
         {
             if (node.Evaluate(item, null))
-                return Miss(watch, null, text);
+                return includeMisses ? Miss(watch, null, text) : null;
         }
         var found = new List<TermHit>();
         if (watch.Query is not null && !watch.Query.Evaluate(item, found))
-            return Miss(watch, "query not satisfied");
+            return includeMisses ? Miss(watch, "query not satisfied") : null;
         var missing = 1.0;
         if (watch.Query is not null)
             missing *= 1 - Strength(found);
@@ -176,10 +183,11 @@ public sealed class WatchSet : IWatchMatcher
         found = [.. found.Distinct()];
         var keywords = 1 - missing;
         if (watch.Seed is null && found.Count == 0)
-            return Miss(watch, "no keyword found");
-        var seed = watch.Seed is null ? 0 : SeedPart(index, similarity);
+            return includeMisses ? Miss(watch, "no keyword found") : null;
         var score = watch.Seed is null ? keywords : KeywordWeight * keywords + SeedWeight * seed;
         score = Math.Round(score, 4);
+        if (score < watch.MinScore && !includeMisses)
+            return null;
         var explanation = new WatchExplanation(score, Math.Round(keywords, 4), Math.Round(seed, 4), found,
             watch.Seed is null ? [] : SharedSeedTerms(watch, item));
         return new WatchMatch(watch.Name, score, explanation, score >= watch.MinScore);
