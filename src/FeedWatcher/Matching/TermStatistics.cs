@@ -16,11 +16,11 @@ public sealed class TermStatistics
     /// <summary>Counts one item.</summary>
     public void Observe(IEnumerable<string> terms)
     {
-        if (_documentFrequency.Count > MaxTerms)
-            Prune();
         foreach (var term in terms)
             _documentFrequency.AddOrUpdate(term, 1, static (_, n) => n + 1);
-        Interlocked.Increment(ref _documents);
+        // Counting a concurrent dictionary takes all its locks: the size is checked now and then only.
+        if (Interlocked.Increment(ref _documents) % 4096 == 0 && _documentFrequency.Count > MaxTerms)
+            Prune();
     }
 
     /// <summary>BM25's inverse document frequency: high for rare terms, near zero for terms in most items.</summary>
