@@ -25,11 +25,8 @@ public sealed class CommandLineTests(PostgresFixture postgres) : IDisposable
 
     static async Task<(int Exit, string Out)> RunAsync(params string[] args)
     {
-        var saved = Console.Out;
-        using var output = new StringWriter();
-        Console.SetOut(output);
-        try { return (await CommandLine.RunAsync(args), output.ToString()); }
-        finally { Console.SetOut(saved); }
+        var (exit, output, _) = await CliRunner.RunAsync(args);
+        return (exit, output);
     }
 
     [Fact]

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using FeedWatcher.Cli;
 using FeedWatcher.Tests.Infrastructure;
 
 namespace FeedWatcher.Tests.Cli;
@@ -12,16 +11,7 @@ public sealed class WatchCommandsTests(PostgresFixture postgres) : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    static async Task<(int Exit, string Out, string Err)> RunAsync(params string[] args)
-    {
-        var (savedOut, savedErr) = (Console.Out, Console.Error);
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        Console.SetOut(output);
-        Console.SetError(error);
-        try { return (await CommandLine.RunAsync(args), output.ToString(), error.ToString()); }
-        finally { Console.SetOut(savedOut); Console.SetError(savedErr); }
-    }
+    static Task<(int Exit, string Out, string Err)> RunAsync(params string[] args) => CliRunner.RunAsync(args);
 
     string Write(string name, string text)
     {
