@@ -38,7 +38,7 @@ public sealed class WatchRegistry : IWatchMatcher, IDisposable
 
     public IReadOnlyList<WatchMatch> Match(AnalyzedItem item, string? feedUrl = null) => Current.Match(item, feedUrl);
 
-    public void Learn(AnalyzedItem item) => _statistics.Observe(item.Similarity.Keys);
+    public void Learn(AnalyzedItem item) => Current.Learn(item);
 
     public void Dispose() => _subscription?.Dispose();
 }
