@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace FeedWatcher.Matching;
 
 /// <summary>Groups of names for one thing (Daesh = ISIS = ISIL = "Islamic State"; Taliban = Taleban). A keyword
@@ -5,10 +7,15 @@ namespace FeedWatcher.Matching;
 /// the same term. Groups that share a member are one group.</summary>
 public sealed class AliasTable
 {
-    /// <summary>One name of a group: as written, and its terms.</summary>
-    public sealed record Member(string Text, string[] Terms, int Group);
+    /// <summary>One name of a group: as written, its terms, and their numbers.</summary>
+    public sealed record Member(string Text, string[] Terms, int Group)
+    {
+        public int[] Ids { get; } = IdsOf(Terms);
+    }
 
-    readonly Dictionary<string, List<Member>> _byFirstTerm = new(StringComparer.Ordinal);
+    readonly Dictionary<int, List<Member>> _byFirstTerm = [];
+    readonly List<int> _groupIds = [];
+    readonly TermSet _firstTerms;
     readonly Dictionary<string, Member> _byTerms = new(StringComparer.Ordinal);
     readonly List<List<Member>> _groups = [];
 
@@ -35,6 +42,9 @@ public sealed class AliasTable
         }
         foreach (var list in _byFirstTerm.Values)
             list.Sort((a, b) => b.Terms.Length.CompareTo(a.Terms.Length)); // longest first
+        _firstTerms = new TermSet(_byFirstTerm.Keys);
+        for (var g = 0; g < _groups.Count; g++)
+            _groupIds.Add(_groups[g].Count == 0 ? Vocabulary.Unknown : Vocabulary.IdOf(TermOf(g), always: true));
     }
 
     void Add(Member member)
@@ -42,14 +52,17 @@ public sealed class AliasTable
         _byTerms[Key(member.Terms)] = member;
         _groups[member.Group].RemoveAll(m => Key(m.Terms) == Key(member.Terms));
         _groups[member.Group].Add(member);
-        if (!_byFirstTerm.TryGetValue(member.Terms[0], out var list))
-            _byFirstTerm[member.Terms[0]] = list = [];
+        if (!_byFirstTerm.TryGetValue(member.Ids[0], out var list))
+            _byFirstTerm[member.Ids[0]] = list = [];
         list.RemoveAll(m => Key(m.Terms) == Key(member.Terms));
         list.Add(member);
     }
 
     /// <summary>The terms of a name as the analyzer sees them: "ISIS-K" is isi, k.</summary>
     public static string[] Analyze(string text) => [.. TextAnalyzer.Tokens(text.Trim().Trim('"')).Select(t => t.Term)];
+
+    /// <summary>The numbers of terms a watch uses: given even when the vocabulary is full.</summary>
+    public static int[] IdsOf(IEnumerable<string> terms) => [.. terms.Select(t => Vocabulary.IdOf(t, always: true))];
 
     static string Key(IEnumerable<string> terms) => string.Join(' ', terms);
 
@@ -63,42 +76,63 @@ public sealed class AliasTable
 
     /// <summary>The name of the group a similarity term stands for (its first member, as written).</summary>
     public string NameOf(string similarityTerm) =>
-        _byTerms.TryGetValue(similarityTerm.TrimStart('='), out var member) ? _groups[member.Group][0].Text : similarityTerm;
+        similarityTerm.StartsWith('=') && _byTerms.TryGetValue(similarityTerm[1..], out var member) ? _groups[member.Group][0].Text : similarityTerm;
 
     /// <summary>The item's terms for seed similarity: stop words left out, each occurrence of a group member
     /// counted as the group's term (longest member first), title occurrences counted twice.</summary>
-    public Dictionary<string, float> SimilarityTerms(AnalyzedItem item)
+    public SimilarityTerm[] SimilarityTerms(AnalyzedItem item)
     {
+        // Each occurrence is its term number shifted left, with the low bit set in the title: sorting those
+        // plain integers groups each term's occurrences.
         var tokens = item.Tokens;
-        var terms = new Dictionary<string, float>(tokens.Count, StringComparer.Ordinal);
+        int[]? rented = null;
+        var keys = tokens.Count <= 512 ? stackalloc int[tokens.Count] : rented = ArrayPool<int>.Shared.Rent(tokens.Count);
+        var count = 0;
         for (var i = 0; i < tokens.Count;)
         {
-            var weight = item.InTitle(i) ? 2f : 1f;
-            var member = _byFirstTerm.Count == 0 ? null : Longest(item, i);
+            var title = item.InTitle(i) ? 1 : 0;
+            var member = _firstTerms.Contains(tokens[i].Id) ? Longest(item, i) : null;
             if (member is not null)
             {
-                Add(terms, TermOf(member.Group), weight);
+                keys[count++] = _groupIds[member.Group] << 1 | title;
                 i += member.Terms.Length;
                 continue;
             }
-            if (!TextAnalyzer.IsStopTerm(tokens[i].Term) && tokens[i].Term.Length > 1)
-                Add(terms, tokens[i].Term, weight);
+            var form = tokens[i].Form;
+            if (form.Similar && form.Id != Vocabulary.Unknown)
+                keys[count++] = form.Id << 1 | title;
             i++;
         }
+        var occurrences = keys[..count];
+        occurrences.Sort();
+        var distinct = 0;
+        for (var i = 0; i < occurrences.Length; i++)
+        {
+            if (i == 0 || occurrences[i] >> 1 != occurrences[i - 1] >> 1) distinct++;
+        }
+        var terms = new SimilarityTerm[distinct];
+        var t = -1;
+        for (var i = 0; i < occurrences.Length; i++)
+        {
+            var term = occurrences[i] >> 1;
+            var frequency = (occurrences[i] & 1) == 1 ? 2f : 1f;
+            if (t >= 0 && terms[t].Term == term)
+                terms[t] = new SimilarityTerm(term, terms[t].Frequency + frequency);
+            else
+                terms[++t] = new SimilarityTerm(term, frequency);
+        }
+        if (rented is not null) ArrayPool<int>.Shared.Return(rented);
         return terms;
-
-        static void Add(Dictionary<string, float> terms, string term, float weight) =>
-            terms[term] = terms.GetValueOrDefault(term) + weight;
     }
 
     /// <summary>The longest member that starts at <paramref name="position"/>.</summary>
     public Member? Longest(AnalyzedItem item, int position)
     {
-        if (!_byFirstTerm.TryGetValue(item.Tokens[position].Term, out var candidates))
+        if (!_byFirstTerm.TryGetValue(item.Tokens[position].Id, out var candidates))
             return null;
         foreach (var candidate in candidates)
         {
-            if (item.IsAt(candidate.Terms, position)) return candidate;
+            if (item.IsAt(candidate.Ids, position)) return candidate;
         }
         return null;
     }

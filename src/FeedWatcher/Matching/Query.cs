@@ -17,7 +17,7 @@ public abstract class QueryNode
 
     /// <summary>Adds the terms that can make this node true, so that a watch is only evaluated for items that
     /// hold one of them; returns false when the node can be true through a prefix, which no term lists.</summary>
-    public abstract bool CollectTerms(ISet<string> terms);
+    public abstract bool CollectTerms(ISet<int> terms);
 }
 
 /// <summary>A node with positions (a word, phrase, prefix, alias group or NEAR), which NEAR can combine.</summary>
@@ -42,20 +42,22 @@ public abstract class PositionalNode : QueryNode
 /// <summary>A word or a phrase (its stems), optionally in the title only.</summary>
 public sealed class TermNode(string[] phrase, string text, string written, bool titleOnly) : PositionalNode
 {
+    readonly int[] _ids = AliasTable.IdsOf(phrase);
+
     public IReadOnlyList<string> Terms => phrase;
 
     public override IEnumerable<(int, int, TermHit)> Occurrences(AnalyzedItem item)
     {
-        foreach (var start in item.Find(phrase))
+        foreach (var start in item.Find(_ids))
         {
             if (titleOnly && !item.InTitle(start)) continue;
             yield return (start, start + phrase.Length - 1, new TermHit(written, text, item.InTitle(start) ? "title" : "summary"));
         }
     }
 
-    public override bool CollectTerms(ISet<string> terms)
+    public override bool CollectTerms(ISet<int> terms)
     {
-        terms.Add(phrase[0]);
+        terms.Add(_ids[0]);
         return true;
     }
 }
@@ -74,7 +76,7 @@ public sealed class PrefixNode(string prefix, string written, bool titleOnly) : 
         }
     }
 
-    public override bool CollectTerms(ISet<string> terms) => false;
+    public override bool CollectTerms(ISet<int> terms) => false;
 }
 
 /// <summary>Any of several positional nodes: an alias group, or OR between words and phrases.</summary>
@@ -93,7 +95,7 @@ public sealed class AnyPositionalNode(IReadOnlyList<PositionalNode> nodes) : Pos
         }
     }
 
-    public override bool CollectTerms(ISet<string> terms) => nodes.Aggregate(true, (all, n) => n.CollectTerms(terms) && all);
+    public override bool CollectTerms(ISet<int> terms) => nodes.Aggregate(true, (all, n) => n.CollectTerms(terms) && all);
 }
 
 /// <summary><c>a NEAR/n b</c>: both in one field with at most n words between them.</summary>
@@ -114,10 +116,10 @@ public sealed class NearNode(PositionalNode left, PositionalNode right, int dist
         }
     }
 
-    public override bool CollectTerms(ISet<string> terms)
+    public override bool CollectTerms(ISet<int> terms)
     {
         // Both sides must occur: the terms of one side are enough to find the candidates.
-        var leftTerms = new HashSet<string>(StringComparer.Ordinal);
+        var leftTerms = new HashSet<int>();
         if (left.CollectTerms(leftTerms)) { terms.UnionWith(leftTerms); return true; }
         return right.CollectTerms(terms);
     }
@@ -135,12 +137,12 @@ public sealed class AllNode(IReadOnlyList<QueryNode> nodes) : QueryNode
         return true;
     }
 
-    public override bool CollectTerms(ISet<string> terms)
+    public override bool CollectTerms(ISet<int> terms)
     {
         // One positive part is enough to find the candidates: take the first that lists its terms.
         foreach (var node in nodes.Where(n => n is not NotNode))
         {
-            var partTerms = new HashSet<string>(StringComparer.Ordinal);
+            var partTerms = new HashSet<int>();
             if (node.CollectTerms(partTerms)) { terms.UnionWith(partTerms); return true; }
         }
         return false;
@@ -161,7 +163,7 @@ public sealed class AnyNode(IReadOnlyList<QueryNode> nodes) : QueryNode
         return any;
     }
 
-    public override bool CollectTerms(ISet<string> terms) => nodes.Aggregate(true, (all, n) => n.CollectTerms(terms) && all);
+    public override bool CollectTerms(ISet<int> terms) => nodes.Aggregate(true, (all, n) => n.CollectTerms(terms) && all);
 }
 
 /// <summary>NOT a node: true when the node is not satisfied.</summary>
@@ -169,5 +171,5 @@ public sealed class NotNode(QueryNode node) : QueryNode
 {
     public override bool Evaluate(AnalyzedItem item, List<TermHit>? found) => !node.Evaluate(item, null);
 
-    public override bool CollectTerms(ISet<string> terms) => false;
+    public override bool CollectTerms(ISet<int> terms) => false;
 }

@@ -38,7 +38,7 @@ public sealed class QueryParser
         parser.SkipSpace();
         if (parser._at < text.Length)
             throw parser.Error(parser.Peek() == ")" ? "')' without a matching '('" : $"expected AND, OR, NOT, NEAR/n or the end of the query, found '{parser.Peek()}'");
-        if (!query.CollectTerms(new HashSet<string>()) && query is NotNode)
+        if (!query.CollectTerms(new HashSet<int>()) && query is NotNode)
             throw new QueryException("a query needs at least one term that is not negated", 1);
         return query;
     }

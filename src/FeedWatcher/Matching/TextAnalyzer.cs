@@ -1,12 +1,37 @@
-using System.Collections.Concurrent;
 using System.Collections.Frozen;
 using Lucene.Net.Tartarus.Snowball.Ext;
 
 namespace FeedWatcher.Matching;
 
-/// <summary>One word of a text: <see cref="Word"/> folded (lower case, no accents), <see cref="Term"/> its
-/// English stem, and its position, so that phrases and NEAR can be checked.</summary>
-public readonly record struct Token(string Term, string Word, int Position);
+/// <summary>A word as the analyzer reads it: folded (lower case, no accents), its English stem and the stem's
+/// number in the <see cref="Vocabulary"/>, and whether it counts in seed similarity (not a stop word, longer
+/// than one letter). One instance per distinct word, shared by every token of it.</summary>
+public sealed class WordForm(string word, string term, bool similar)
+{
+    public string Word { get; } = word;
+    public string Term { get; } = term;
+    public int Id { get; private set; } = Vocabulary.IdOf(term);
+    public bool Similar { get; } = similar;
+
+    /// <summary>A word read when the vocabulary was full gets its number once a watch has given it one.</summary>
+    internal void Refresh()
+    {
+        if (Id == Vocabulary.Unknown) Id = Vocabulary.IdOf(Term);
+    }
+}
+
+/// <summary>One word of a text and its position, so that phrases and NEAR can be checked.</summary>
+public readonly record struct Token(WordForm Form, int Position)
+{
+    /// <summary>The word folded: lower case, no accents.</summary>
+    public string Word => Form.Word;
+
+    /// <summary>The word's English stem.</summary>
+    public string Term => Form.Term;
+
+    /// <summary>The stem's number in the <see cref="Vocabulary"/>.</summary>
+    public int Id => Form.Id;
+}
 
 /// <summary>Text analysis, the same for keywords, queries, seeds and items: case and accent folding (see
 /// <see cref="TextFolding"/>), words split at anything that is not a letter or digit (so "ISIS-K" is the
@@ -15,12 +40,13 @@ public readonly record struct Token(string Term, string Word, int Position);
 /// reduced to its English stem with the Snowball (Porter 2) stemmer: talks, talking and talked are "talk".</summary>
 public static class TextAnalyzer
 {
-    // Stems of words seen before, looked up by the span of the folded word so that a known word costs no
-    // allocation. Bounded: cleared if a stream of junk ever fills it.
-    static readonly ConcurrentDictionary<string, (string Word, string Term)> Known = new(StringComparer.Ordinal);
-    static readonly ConcurrentDictionary<string, (string Word, string Term)>.AlternateLookup<ReadOnlySpan<char>> KnownBySpan =
-        Known.GetAlternateLookup<ReadOnlySpan<char>>();
-    const int MaxKnown = 500_000;
+    static readonly WordTable Known = new();
+
+    static WordForm NewForm(string word)
+    {
+        var term = StemOf(word);
+        return new WordForm(word, term, term.Length > 1 && !StopTerms.Contains(term));
+    }
 
     [ThreadStatic] static EnglishStemmer? _stemmer;
 
@@ -44,7 +70,14 @@ public static class TextAnalyzer
         for (var i = 0; i < text.Length; i++)
         {
             var c = text[i];
-            if (TextFolding.IsWordChar(c))
+            if (char.IsAsciiLetterOrDigit(c))
+            {
+                // Most news text is ASCII: folded here without the Unicode tables.
+                if (length < MaxWordLength) word[length++] = char.IsAsciiLetterUpper(c) ? (char)(c | 0x20) : c;
+                segment++;
+                continue;
+            }
+            if (c >= 128 && TextFolding.IsWordChar(c))
             {
                 length = TextFolding.AppendFolded(c, word, length);
                 segment++;
@@ -78,23 +111,16 @@ public static class TextAnalyzer
 
     const int MaxWordLength = 64;
 
-    static Token Make(ReadOnlySpan<char> word, int position)
-    {
-        var (folded, term) = Lookup(word);
-        return new Token(term, folded, position);
-    }
+    static Token Make(ReadOnlySpan<char> word, int position) => new(Lookup(word), position);
 
     /// <summary>The stem of one folded word.</summary>
     public static string Stem(string word) => Lookup(word).Term;
 
-    static (string Word, string Term) Lookup(ReadOnlySpan<char> word)
+    static WordForm Lookup(ReadOnlySpan<char> word)
     {
-        if (KnownBySpan.TryGetValue(word, out var known))
-            return known;
-        var folded = word.ToString();
-        var entry = (folded, StemOf(folded));
-        if (Known.Count >= MaxKnown) Known.Clear();
-        return Known.GetOrAdd(folded, entry);
+        var form = Known.Find(word) ?? Known.GetOrAdd(word, NewForm);
+        if (form.Id == Vocabulary.Unknown) form.Refresh();
+        return form;
     }
 
     static string StemOf(string word)

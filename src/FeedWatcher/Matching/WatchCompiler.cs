@@ -12,15 +12,15 @@ public sealed class CompiledWatch
     public required IReadOnlyList<(string Text, QueryNode Node)> Excludes { get; init; }
 
     /// <summary>The seed's similarity terms and frequencies; null without a seed.</summary>
-    public IReadOnlyDictionary<string, float>? Seed { get; init; }
+    public IReadOnlyDictionary<int, float>? Seed { get; init; }
 
     public required double MinScore { get; init; }
 
     /// <summary>Feed URLs the watch is limited to; null for all feeds.</summary>
     public IReadOnlySet<string>? FeedUrls { get; init; }
 
-    /// <summary>Terms of which an item needs one for the keywords or query to match.</summary>
-    public required IReadOnlySet<string> Terms { get; init; }
+    /// <summary>Terms (by number) of which an item needs one for the keywords or query to match.</summary>
+    public required IReadOnlySet<int> Terms { get; init; }
 
     /// <summary>The keywords or query can match through a prefix: evaluate the watch for every item.</summary>
     public required bool EvaluateAlways { get; init; }
@@ -76,7 +76,7 @@ public static class WatchCompiler
             var feedUrls = Scope(watch, options.Feeds, Problem);
             if (problems.Count > before) continue;
 
-            var terms = new HashSet<string>(StringComparer.Ordinal);
+            var terms = new HashSet<int>();
             var always = false;
             foreach (var node in query is null ? keywords.Select(k => k.Item2) : [query])
                 always |= !node.CollectTerms(terms);
@@ -86,7 +86,7 @@ public static class WatchCompiler
                 Keywords = keywords,
                 Query = query,
                 Excludes = excludes,
-                Seed = seed is null ? null : new AnalyzedItem(seed.Value.Title, seed.Value.Text, aliases).Similarity,
+                Seed = seed is null ? null : SeedTerms(seed.Value.Title, seed.Value.Text, aliases),
                 MinScore = watch.MinScore ?? WatchOptions.DefaultMinScore,
                 FeedUrls = feedUrls,
                 Terms = terms,
@@ -94,6 +94,13 @@ public static class WatchCompiler
             });
         }
         return problems.Count > 0 ? (null, problems) : (new WatchSet(watches, aliases, statistics), problems);
+    }
+
+    static Dictionary<int, float> SeedTerms(string title, string text, AliasTable aliases)
+    {
+        // Numbered first, so that the seed's words count even when the vocabulary is full.
+        AliasTable.IdsOf(TextAnalyzer.Tokens($"{title}\n{text}").Select(t => t.Term));
+        return new AnalyzedItem(title, text, aliases).Similarity.ToDictionary(t => t.Term, t => t.Frequency);
     }
 
     static QueryNode? Compile(Func<QueryNode> compile, string key, Action<string, string> problem)

@@ -16,8 +16,9 @@ public sealed class WatchSet : IWatchMatcher
     const float K1 = 1.2f;
 
     readonly CompiledWatch[] _watches;
-    readonly Dictionary<string, int[]> _watchesByTerm = new(StringComparer.Ordinal);
-    readonly Dictionary<string, (int Watch, float Weight)[]> _seedsByTerm = new(StringComparer.Ordinal);
+    readonly Dictionary<int, int[]> _watchesByTerm = [];
+    readonly Dictionary<int, (int Watch, float Weight)[]> _seedsByTerm = [];
+    readonly TermSet _watchTerms, _seedTerms;
     readonly int[] _always;
     readonly TermStatistics _statistics;
     (int Documents, float[] Norms) _seedNorms = (-1, []);
@@ -29,17 +30,18 @@ public sealed class WatchSet : IWatchMatcher
         _watches = [.. watches];
         Aliases = aliases;
         _statistics = statistics;
-        var byTerm = new Dictionary<string, List<int>>(StringComparer.Ordinal);
-        var seedsByTerm = new Dictionary<string, List<(int, float)>>(StringComparer.Ordinal);
+        var byTerm = new Dictionary<int, List<int>>();
+        var seedsByTerm = new Dictionary<int, List<(int, float)>>();
         for (var w = 0; w < _watches.Length; w++)
         {
             foreach (var term in _watches[w].Terms)
                 (byTerm.TryGetValue(term, out var list) ? list : byTerm[term] = []).Add(w);
-            foreach (var (term, tf) in _watches[w].Seed ?? new Dictionary<string, float>())
+            foreach (var (term, tf) in _watches[w].Seed ?? new Dictionary<int, float>())
                 (seedsByTerm.TryGetValue(term, out var list) ? list : seedsByTerm[term] = []).Add((w, Saturate(tf)));
         }
         foreach (var (term, list) in byTerm) _watchesByTerm[term] = [.. list];
         foreach (var (term, list) in seedsByTerm) _seedsByTerm[term] = [.. list];
+        (_watchTerms, _seedTerms) = (new TermSet(_watchesByTerm.Keys), new TermSet(_seedsByTerm.Keys));
         _always = [.. Enumerable.Range(0, _watches.Length).Where(w => _watches[w].EvaluateAlways)];
         _similarity = new (long, double, double)[_watches.Length];
     }
@@ -56,7 +58,7 @@ public sealed class WatchSet : IWatchMatcher
     /// that watch's running mean and deviation, which seed similarity is measured against.</summary>
     public void Learn(AnalyzedItem item)
     {
-        _statistics.Observe(item.Similarity.Keys);
+        _statistics.Observe(item.Similarity);
         if (_seedsByTerm.Count == 0) return;
         var similarities = Similarities(item, null);
         lock (_similarityGate)
@@ -84,7 +86,7 @@ public sealed class WatchSet : IWatchMatcher
             var idf = _statistics.Idf(term);
             var weight = Saturate(tf) * idf;
             itemNorm += weight * weight;
-            if (_seedsByTerm.TryGetValue(term, out var seeds))
+            if (_seedTerms.Contains(term) && _seedsByTerm.TryGetValue(term, out var seeds))
             {
                 foreach (var (w, seedTf) in seeds)
                 {
@@ -124,9 +126,9 @@ public sealed class WatchSet : IWatchMatcher
         // Watches whose keywords or query can match: one of their terms is in the item.
         var keywordCandidates = new bool[_watches.Length];
         foreach (var w in _always) keywordCandidates[w] = true;
-        foreach (var term in item.Terms)
+        foreach (var token in item.Tokens)
         {
-            if (_watchesByTerm.TryGetValue(term, out var watches))
+            if (_watchTerms.Contains(token.Id) && _watchesByTerm.TryGetValue(token.Id, out var watches))
                 foreach (var w in watches) keywordCandidates[w] = true;
         }
 
@@ -201,14 +203,14 @@ public sealed class WatchSet : IWatchMatcher
     // The seed terms that weigh most in the item's similarity, as the item spells them.
     IReadOnlyList<string> SharedSeedTerms(CompiledWatch watch, AnalyzedItem item) =>
     [
-        .. item.Similarity.Keys.Where(watch.Seed!.ContainsKey)
-            .Select(t => (Term: t, Weight: Saturate(item.Similarity[t]) * Saturate(watch.Seed![t]) * _statistics.Idf(t) * _statistics.Idf(t)))
-            .OrderByDescending(t => t.Weight).ThenBy(t => t.Term, StringComparer.Ordinal).Take(6)
+        .. item.Similarity.Where(t => watch.Seed!.ContainsKey(t.Term))
+            .Select(t => (t.Term, Weight: Saturate(t.Frequency) * Saturate(watch.Seed![t.Term]) * _statistics.Idf(t.Term) * _statistics.Idf(t.Term)))
+            .OrderByDescending(t => t.Weight).ThenBy(t => Vocabulary.TermOf(t.Term), StringComparer.Ordinal).Take(6)
             .Select(t => Display(t.Term, item)),
     ];
 
-    string Display(string term, AnalyzedItem item) =>
-        term.StartsWith('=') ? Aliases.NameOf(term) : item.Tokens.FirstOrDefault(t => t.Term == term).Word ?? term;
+    string Display(int term, AnalyzedItem item) =>
+        item.Tokens.FirstOrDefault(t => t.Id == term).Form?.Word ?? Aliases.NameOf(Vocabulary.TermOf(term));
 
     float[] SeedNorms()
     {
@@ -221,7 +223,7 @@ public sealed class WatchSet : IWatchMatcher
         for (var w = 0; w < _watches.Length; w++)
         {
             var sum = 0f;
-            foreach (var (term, tf) in _watches[w].Seed ?? new Dictionary<string, float>())
+            foreach (var (term, tf) in _watches[w].Seed ?? new Dictionary<int, float>())
             {
                 var weight = Saturate(tf) * _statistics.Idf(term);
                 sum += weight * weight;

@@ -32,3 +32,47 @@ public class TextAnalyzerTests
         Assert.False(TextAnalyzer.IsStopTerm("taliban"));
     }
 }
+
+public class VocabularyTests
+{
+    [Fact]
+    public void Every_spelling_of_a_term_has_its_number_and_the_same_number()
+    {
+        var tokens = TextAnalyzer.Tokens("Talks, TALKING, talked and talk");
+        Assert.Single(tokens.Where(t => t.Word != "and").Select(t => t.Id).Distinct());
+        Assert.Equal("talk", Vocabulary.TermOf(tokens[0].Id));
+        Assert.Equal(tokens[0].Id, Vocabulary.IdOf("talk"));
+    }
+
+    [Fact]
+    public void Words_read_by_many_threads_at_once_get_one_form_each()
+    {
+        // Enough new words to make the word table grow several times while it is read.
+        var words = Enumerable.Range(0, 20_000).Select(i => $"vocabularytest{i}").ToArray();
+        var forms = new System.Collections.Concurrent.ConcurrentBag<(string Word, WordForm Form)>();
+        Parallel.For(0, 4, _ =>
+        {
+            foreach (var word in words)
+                forms.Add((word, TextAnalyzer.Tokens(word)[0].Form));
+        });
+        Assert.All(forms.GroupBy(f => f.Word), g => Assert.Single(g.Select(f => f.Form).Distinct()));
+        Assert.Equal(words.Length, forms.Select(f => f.Form.Id).Distinct().Count());
+    }
+
+    [Fact]
+    public void A_term_set_holds_exactly_its_numbers()
+    {
+        var set = new TermSet([3, 64, 1000]);
+        Assert.Equal([3, 64, 1000], Enumerable.Range(-5, 2000).Where(set.Contains));
+    }
+
+    [Fact]
+    public void Document_frequencies_count_each_item_once_per_term()
+    {
+        var statistics = new TermStatistics();
+        statistics.Observe([new SimilarityTerm(7, 2), new SimilarityTerm(9, 1)]);
+        statistics.Observe([new SimilarityTerm(7, 1)]);
+        Assert.Equal((2, 2, 1, 0), (statistics.Documents, statistics.DocumentFrequency(7), statistics.DocumentFrequency(9), statistics.DocumentFrequency(8)));
+        Assert.True(statistics.Idf(8) > statistics.Idf(9) && statistics.Idf(9) > statistics.Idf(7));
+    }
+}
