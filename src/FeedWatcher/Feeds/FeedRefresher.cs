@@ -28,7 +28,7 @@ public sealed class FeedRefresher(
         var interval = configured?.Interval ?? polling.DefaultInterval;
         try
         {
-            using var fetched = await fetcher.FetchAsync(feed.CurrentUrl, feed.Etag, feed.LastModified, cancellationToken);
+            var fetched = await fetcher.FetchAsync(feed.CurrentUrl, feed.Etag, feed.LastModified, cancellationToken);
             if (fetched.MovedTo is { } movedTo)
                 logger.LogWarning("Feed {FeedUrl} moved permanently to {NewUrl}; polling it there from now on", feed.CurrentUrl, movedTo);
             var now = clock.GetUtcNow().UtcDateTime;
@@ -38,7 +38,9 @@ public sealed class FeedRefresher(
                 return new RefreshOutcome(true, true, 0, 0, Success(feed, fetched, null, storedTtl, now, interval, polling));
             }
 
-            var parsed = FeedParser.Parse(fetched.Body.Span, FeedDecoder.CharsetOf(fetched.ContentType), new Uri(fetched.MovedTo ?? feed.CurrentUrl));
+            ParsedFeed parsed;
+            using (fetched)
+                parsed = FeedParser.Parse(fetched.Body.Span, FeedDecoder.CharsetOf(fetched.ContentType), new Uri(fetched.MovedTo ?? feed.CurrentUrl));
             // Matched before storing so that one statement stores items, hits and the feed's state; only the
             // hits of items the database did not have yet are kept, and none while the feed is primed.
             var analyzed = new Dictionary<string, AnalyzedItem>(parsed.Entries.Count, StringComparer.Ordinal);
