@@ -39,6 +39,9 @@ public sealed class AnalyzedItem
     /// <summary>Terms for seed similarity, by ascending term number.</summary>
     public SimilarityTerm[] Similarity { get; }
 
+    /// <summary>The item's similarity to each seed of a watch set, kept from matching for learning.</summary>
+    internal (WatchSet Watches, float[] Values)? Similarities { get; set; }
+
     public bool InTitle(int position) => position < TitleCount;
 
     public bool SameField(int a, int b) => InTitle(a) == InTitle(b);

@@ -19,11 +19,16 @@ public sealed class WatchSet : IWatchMatcher
     readonly Dictionary<int, int[]> _watchesByTerm = [];
     readonly Dictionary<int, (int Watch, float Weight)[]> _seedsByTerm = [];
     readonly TermSet _watchTerms, _seedTerms;
+    readonly double[] _maxKeywords;
+    readonly HashSet<string> _multiWordKeywords;
     readonly int[] _always;
     readonly TermStatistics _statistics;
     (int Documents, float[] Norms) _seedNorms = (-1, []);
     readonly Lock _similarityGate = new();
     readonly (long Count, double Mean, double M2)[] _similarity;
+    // Per watch, from the above: the usual similarity, and 1 / (its deviation x FullDeviations); 0 until
+    // enough items have been seen. Read without the lock: a value a moment old is as good.
+    readonly (double Mean, double Scale)[] _usual;
 
     public WatchSet(IEnumerable<CompiledWatch> watches, AliasTable aliases, TermStatistics statistics)
     {
@@ -42,8 +47,12 @@ public sealed class WatchSet : IWatchMatcher
         foreach (var (term, list) in byTerm) _watchesByTerm[term] = [.. list];
         foreach (var (term, list) in seedsByTerm) _seedsByTerm[term] = [.. list];
         (_watchTerms, _seedTerms) = (new TermSet(_watchesByTerm.Keys), new TermSet(_seedsByTerm.Keys));
+        // The most the keyword part can be: every keyword (and the query) found in the title.
+        _maxKeywords = [.. _watches.Select(w => 1 - Math.Pow(1 - InTitle, w.Keywords.Count + (w.Query is null ? 0 : 1)))];
+        _multiWordKeywords = [.. _watches.SelectMany(w => w.Keywords).Select(k => k.Text).Where(t => AliasTable.Analyze(t).Length > 1)];
         _always = [.. Enumerable.Range(0, _watches.Length).Where(w => _watches[w].EvaluateAlways)];
         _similarity = new (long, double, double)[_watches.Length];
+        _usual = new (double, double)[_watches.Length];
     }
 
     public IReadOnlyList<CompiledWatch> Watches => _watches;
@@ -60,7 +69,8 @@ public sealed class WatchSet : IWatchMatcher
     {
         _statistics.Observe(item.Similarity);
         if (_seedsByTerm.Count == 0) return;
-        var similarities = Similarities(item, null);
+        // The similarities computed when the item was matched, if it was, with the same watches.
+        var similarities = item.Similarities is { } known && ReferenceEquals(known.Watches, this) ? known.Values : Similarities(item, []);
         lock (_similarityGate)
         {
             for (var w = 0; w < _watches.Length; w++)
@@ -70,14 +80,16 @@ public sealed class WatchSet : IWatchMatcher
                 count++;
                 var delta = similarities[w] - mean;
                 mean += delta / count;
-                _similarity[w] = (count, mean, m2 + delta * (similarities[w] - mean));
+                m2 += delta * (similarities[w] - mean);
+                _similarity[w] = (count, mean, m2);
+                _usual[w] = count < MinItemsForDeviation ? (0, 0) : (mean, 1 / (Math.Max(Math.Sqrt(m2 / (count - 1)), 1e-4) * FullDeviations));
             }
         }
     }
 
     /// <summary>The cosine similarity of the item to every watch's seed, in one walk over the item's terms;
     /// marks the watches whose seed shares a term with the item.</summary>
-    float[] Similarities(AnalyzedItem item, bool[]? candidates)
+    float[] Similarities(AnalyzedItem item, Span<byte> candidates)
     {
         var dot = new float[_watches.Length];
         var itemNorm = 0f;
@@ -91,7 +103,7 @@ public sealed class WatchSet : IWatchMatcher
                 foreach (var (w, seedTf) in seeds)
                 {
                     dot[w] += weight * seedTf * idf;
-                    if (candidates is not null) candidates[w] = true;
+                    if (!candidates.IsEmpty) candidates[w] |= SeedCandidate;
                 }
             }
         }
@@ -106,11 +118,8 @@ public sealed class WatchSet : IWatchMatcher
     /// before that, the similarity itself (1 at <see cref="FullSimilarity"/>).</summary>
     double SeedPart(int watch, float similarity)
     {
-        var (count, mean, m2) = _similarity[watch];
-        if (count < MinItemsForDeviation)
-            return Math.Min(1, similarity / FullSimilarity);
-        var deviation = Math.Max(Math.Sqrt(m2 / (count - 1)), 1e-4);
-        return Math.Clamp((similarity - mean) / deviation / FullDeviations, 0, 1);
+        var (mean, scale) = _usual[watch];
+        return scale == 0 ? Math.Min(1, similarity / FullSimilarity) : Math.Clamp((similarity - mean) * scale, 0, 1);
     }
 
     public const double FullDeviations = 6;
@@ -124,37 +133,44 @@ public sealed class WatchSet : IWatchMatcher
         if (!ReferenceEquals(item.Aliases, Aliases))
             item = new AnalyzedItem(item.Title, item.Summary, Aliases); // analyzed before a reload
         // Watches whose keywords or query can match: one of their terms is in the item.
-        var keywordCandidates = new bool[_watches.Length];
-        foreach (var w in _always) keywordCandidates[w] = true;
+        var candidates = _watches.Length <= 4096 ? stackalloc byte[_watches.Length] : new byte[_watches.Length];
+        foreach (var w in _always) candidates[w] = KeywordCandidate;
         foreach (var token in item.Tokens)
         {
             if (_watchTerms.Contains(token.Id) && _watchesByTerm.TryGetValue(token.Id, out var watches))
-                foreach (var w in watches) keywordCandidates[w] = true;
+                foreach (var w in watches) candidates[w] = KeywordCandidate;
         }
 
         // Seed similarity for every watch at once: one walk over the item's similarity terms.
-        var candidates = (bool[])keywordCandidates.Clone();
-        var similarities = _seedsByTerm.Count > 0 ? Similarities(item, candidates) : null;
+        float[]? similarities = null;
+        if (_seedsByTerm.Count > 0)
+        {
+            similarities = Similarities(item, candidates);
+            item.Similarities = (this, similarities);
+        }
 
         var matches = new List<WatchMatch>();
         for (var w = 0; w < _watches.Length; w++)
         {
             var watch = _watches[w];
-            if (!watch.InScope(feedUrl)) continue;
-            if (!candidates[w])
+            if (candidates[w] == 0)
             {
-                if (includeMisses) matches.Add(Miss(watch, "no keyword or seed term found"));
+                if (includeMisses && watch.InScope(feedUrl)) matches.Add(Miss(watch, "no keyword or seed term found"));
                 continue;
             }
+            if (!watch.InScope(feedUrl)) continue;
             var seed = watch.Seed is null ? 0 : SeedPart(w, similarities![w]);
             // The best score the keywords could still give: below the minimum, the watch is not evaluated.
-            if (!includeMisses && watch.Seed is not null && (keywordCandidates[w] ? KeywordWeight : 0) + SeedWeight * seed < watch.MinScore)
+            var best = (candidates[w] & KeywordCandidate) != 0 ? KeywordWeight * _maxKeywords[w] : 0;
+            if (!includeMisses && watch.Seed is not null && Math.Round(best + SeedWeight * seed, 4) < watch.MinScore)
                 continue;
             var match = Evaluate(watch, item, seed, includeMisses);
             if (match is not null) matches.Add(match);
         }
         return matches;
     }
+
+    const byte KeywordCandidate = 1, SeedCandidate = 2;
 
     // Null for a miss that is not wanted: explanations are only built for what is shown.
     WatchMatch? Evaluate(CompiledWatch watch, AnalyzedItem item, double seed, bool includeMisses)
@@ -178,7 +194,7 @@ public sealed class WatchSet : IWatchMatcher
             // Words of a keyword found near each other are reported as the keyword.
             for (var i = start; i < found.Count; i++)
             {
-                if (found[i].Term != text && AliasTable.Analyze(text).Length > 1 && !text.Equals(found[i].Found, StringComparison.OrdinalIgnoreCase))
+                if (found[i].Term != text && _multiWordKeywords.Contains(text) && !text.Equals(found[i].Found, StringComparison.OrdinalIgnoreCase))
                     found[i] = found[i] with { Term = text, Found = text };
             }
         }
