@@ -86,7 +86,8 @@ public sealed class AliasTable
         // plain integers groups each term's occurrences.
         var tokens = item.Tokens;
         int[]? rented = null;
-        var keys = tokens.Count <= 512 ? stackalloc int[tokens.Count] : rented = ArrayPool<int>.Shared.Rent(tokens.Count);
+        // Room for every token and one compound for each, at most.
+        var keys = tokens.Count <= 256 ? stackalloc int[2 * tokens.Count] : rented = ArrayPool<int>.Shared.Rent(2 * tokens.Count);
         var count = 0;
         for (var i = 0; i < tokens.Count;)
         {
@@ -101,6 +102,9 @@ public sealed class AliasTable
             var form = tokens[i].Form;
             if (form.Similar && form.Id != Vocabulary.Unknown)
                 keys[count++] = form.Id << 1 | title;
+            if (tokens[i].JoinsNext && i + 1 < tokens.Count && item.SameField(i, i + 1)
+                && TextAnalyzer.Compound(form.Word, tokens[i + 1].Word) is { Similar: true, Id: not Vocabulary.Unknown } compound)
+                keys[count++] = compound.Id << 1 | title;
             i++;
         }
         var occurrences = keys[..count];

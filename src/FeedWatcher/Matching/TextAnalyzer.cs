@@ -20,8 +20,9 @@ public sealed class WordForm(string word, string term, bool similar)
     }
 }
 
-/// <summary>One word of a text and its position, so that phrases and NEAR can be checked.</summary>
-public readonly record struct Token(WordForm Form, int Position)
+/// <summary>One word of a text and its position, so that phrases and NEAR can be checked;
+/// <see cref="JoinsNext"/> when a hyphen joins it to the next word ("cyber-attack", "cease-fire").</summary>
+public readonly record struct Token(WordForm Form, int Position, bool JoinsNext = false)
 {
     /// <summary>The word folded: lower case, no accents.</summary>
     public string Word => Form.Word;
@@ -100,7 +101,10 @@ public static class TextAnalyzer
                 }
             }
             if (length > 0)
-                tokens.Add(Make(word[..length], position++));
+            {
+                var joinsNext = c is '-' or '\u2010' or '\u2011' && i + 1 < text.Length && char.IsLetter(text[i + 1]) && char.IsLetter(text[i - 1]);
+                tokens.Add(new Token(Lookup(word[..length]), position++, joinsNext));
+            }
             length = 0;
             segment = 0;
         }
@@ -112,6 +116,18 @@ public static class TextAnalyzer
     const int MaxWordLength = 64;
 
     static Token Make(ReadOnlySpan<char> word, int position) => new(Lookup(word), position);
+
+    /// <summary>The two words of a hyphenated compound written as one ("cyber-attack" as "cyberattack"), so that
+    /// the spellings with and without the hyphen meet in seed similarity.</summary>
+    public static WordForm Compound(string first, string second)
+    {
+        Span<char> joined = stackalloc char[MaxWordLength];
+        if (first.Length + second.Length > MaxWordLength)
+            return Lookup((first + second).AsSpan(0, MaxWordLength));
+        first.CopyTo(joined);
+        second.CopyTo(joined[first.Length..]);
+        return Lookup(joined[..(first.Length + second.Length)]);
+    }
 
     /// <summary>The stem of one folded word.</summary>
     public static string Stem(string word) => Lookup(word).Term;

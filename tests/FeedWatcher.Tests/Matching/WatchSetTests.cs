@@ -84,6 +84,17 @@ public class WatchSetTests
     }
 
     [Fact]
+    public void Hyphenated_and_solid_spellings_of_a_compound_meet_in_seed_similarity()
+    {
+        var set = Compile(new WatchOptions { Name = "w", Seed = new SeedOptions { Title = "Cyber-attack hits hospitals", Text = "" } });
+        foreach (var text in new[] { "Markets rise", "Floods in the south", "Hospitals hire nurses" })
+            set.Learn(set.Analyze(new ItemText(text, "")));
+        var solid = Score(set, "A second wave of cyberattacks is feared");
+        Assert.Contains("cyberattacks", solid.Explanation.SeedTerms);
+        Assert.True(solid.Explanation.Seed > Score(set, "A second wave of floods is feared").Explanation.Seed);
+    }
+
+    [Fact]
     public void A_watch_scoped_to_a_tag_sees_only_those_feeds()
     {
         var set = Compile(new FeedWatcherOptions
