@@ -109,13 +109,11 @@ public static class TextAnalyzer
             segment = 0;
         }
         if (length > 0)
-            tokens.Add(Make(word[..length], position++));
+            tokens.Add(new Token(Lookup(word[..length]), position++));
         return position;
     }
 
     const int MaxWordLength = 64;
-
-    static Token Make(ReadOnlySpan<char> word, int position) => new(Lookup(word), position);
 
     /// <summary>The two words of a hyphenated compound written as one ("cyber-attack" as "cyberattack"), so that
     /// the spellings with and without the hyphen meet in seed similarity.</summary>
