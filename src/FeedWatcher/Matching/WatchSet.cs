@@ -7,8 +7,8 @@ namespace FeedWatcher.Matching;
 /// keyword part is <c>1 - prod(1 - s)</c> over the keywords (and query) found, s = 0.7 in the title, 0.45 in
 /// the summary. The seed part starts from the cosine similarity of item and seed (BM25 term weights, document
 /// frequencies from <see cref="TermStatistics"/>, aliases as one term) and measures how far it stands above
-/// the watch's usual similarity, in standard deviations over the items seen (the score normalization of TDT
-/// topic tracking), reaching 1 at 6. A query not satisfied or an exclusion found makes the score 0, and so
+/// the watch's usual similarity, in standard deviations over the items seen that share a term with the seed
+/// (the score normalization of TDT topic tracking), reaching 1 at 6. A query not satisfied or an exclusion found makes the score 0, and so
 /// do no keywords found in a watch with no seed.</para></summary>
 public sealed class WatchSet : IWatchMatcher
 {
@@ -75,7 +75,7 @@ public sealed class WatchSet : IWatchMatcher
         {
             for (var w = 0; w < _watches.Length; w++)
             {
-                if (_watches[w].Seed is null) continue;
+                if (_watches[w].Seed is null || similarities[w] <= 0) continue; // items sharing no term are not the comparison
                 var (count, mean, m2) = _similarity[w];
                 count++;
                 var delta = similarities[w] - mean;
