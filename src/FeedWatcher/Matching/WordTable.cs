@@ -7,7 +7,14 @@ namespace FeedWatcher.Matching;
 /// Bounded: emptied when it holds <see cref="MaxWords"/> words.</summary>
 public sealed class WordTable
 {
-    sealed record Slots(WordForm?[] Forms, int[] Hashes);
+    // A slot's hash beside its form, so that a miss costs one cache line.
+    struct Slot
+    {
+        public int Hash;
+        public WordForm? Form;
+    }
+
+    sealed record Slots(Slot[] Items);
 
     public const int MaxWords = 500_000;
 
@@ -32,7 +39,7 @@ public sealed class WordTable
                 return added;
             if (_count >= MaxWords)
                 (slots, _count) = (New(1 << 12), 0);
-            else if (2 * (_count + 1) > slots.Forms.Length)
+            else if (2 * (_count + 1) > slots.Items.Length)
                 slots = Grow(slots);
             Insert(slots, form, hash);
             _count++;
@@ -43,34 +50,35 @@ public sealed class WordTable
 
     static WordForm? Find(Slots slots, ReadOnlySpan<char> word, int hash)
     {
-        var forms = slots.Forms;
-        var mask = forms.Length - 1;
+        var items = slots.Items;
+        var mask = items.Length - 1;
         for (var i = hash & mask; ; i = (i + 1) & mask)
         {
-            var form = Volatile.Read(ref forms[i]);
+            var form = Volatile.Read(ref items[i].Form);
             if (form is null) return null;
-            if (slots.Hashes[i] == hash && word.SequenceEqual(form.Word)) return form;
+            if (items[i].Hash == hash && word.SequenceEqual(form.Word)) return form;
         }
     }
 
     static void Insert(Slots slots, WordForm form, int hash)
     {
-        var mask = slots.Forms.Length - 1;
+        var items = slots.Items;
+        var mask = items.Length - 1;
         var i = hash & mask;
-        while (slots.Forms[i] is not null) i = (i + 1) & mask;
-        slots.Hashes[i] = hash; // before the form: a reader that sees the form sees its hash
-        Volatile.Write(ref slots.Forms[i], form);
+        while (items[i].Form is not null) i = (i + 1) & mask;
+        items[i].Hash = hash; // before the form: a reader that sees the form sees its hash
+        Volatile.Write(ref items[i].Form, form);
     }
 
     static Slots Grow(Slots slots)
     {
-        var larger = New(slots.Forms.Length * 2);
-        for (var i = 0; i < slots.Forms.Length; i++)
+        var larger = New(slots.Items.Length * 2);
+        foreach (var slot in slots.Items)
         {
-            if (slots.Forms[i] is { } form) Insert(larger, form, slots.Hashes[i]);
+            if (slot.Form is { } form) Insert(larger, form, slot.Hash);
         }
         return larger;
     }
 
-    static Slots New(int size) => new(new WordForm?[size], new int[size]);
+    static Slots New(int size) => new(new Slot[size]);
 }
