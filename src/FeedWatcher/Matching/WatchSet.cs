@@ -8,8 +8,8 @@ namespace FeedWatcher.Matching;
 /// the summary. The seed part starts from the cosine similarity of item and seed (BM25 term weights, document
 /// frequencies from <see cref="TermStatistics"/>, aliases as one term) and measures how far it stands above
 /// the watch's usual similarity, in standard deviations over the items seen that share a term with the seed
-/// (the score normalization of TDT topic tracking), reaching 1 at 6. A query not satisfied or an exclusion found makes the score 0, and so
-/// do no keywords found in a watch with no seed.</para></summary>
+/// (the score normalization of TDT topic tracking), reaching 1 at 6. A query not satisfied or an exclusion
+/// found makes the score 0, and so do no keywords found in a watch with no seed.</para></summary>
 public sealed class WatchSet : IWatchMatcher
 {
     public const double KeywordWeight = 0.3, SeedWeight = 0.7, FullSimilarity = 0.4, InTitle = 0.7, InSummary = 0.45;
@@ -26,8 +26,9 @@ public sealed class WatchSet : IWatchMatcher
     (int Documents, float[] Norms) _seedNorms = (-1, []);
     readonly Lock _similarityGate = new();
     readonly (long Count, double Mean, double M2)[] _similarity;
-    // Per watch, from the above: the usual similarity, and 1 / (its deviation x FullDeviations); 0 until
-    // enough items have been seen. Read without the lock: a value a moment old is as good.
+    // Per watch, from the above: the usual similarity, and 1 / (its deviation x FullDeviations), the scale 0
+    // until enough items have been seen. Read without the lock: a read that mixes two consecutive updates is
+    // off by one item's worth at most, because the mean is kept current from the first item on.
     readonly (double Mean, double Scale)[] _usual;
 
     public WatchSet(IEnumerable<CompiledWatch> watches, AliasTable aliases, TermStatistics statistics)
@@ -82,7 +83,7 @@ public sealed class WatchSet : IWatchMatcher
                 mean += delta / count;
                 m2 += delta * (similarities[w] - mean);
                 _similarity[w] = (count, mean, m2);
-                _usual[w] = count < MinItemsForDeviation ? (0, 0) : (mean, 1 / (Math.Max(Math.Sqrt(m2 / (count - 1)), 1e-4) * FullDeviations));
+                _usual[w] = (mean, count < MinItemsForDeviation ? 0 : 1 / (Math.Max(Math.Sqrt(m2 / (count - 1)), 1e-4) * FullDeviations));
             }
         }
     }
