@@ -11,7 +11,7 @@ using BenchmarkDotNet.Running;
 using FeedWatcher.Configuration;
 using FeedWatcher.Matching;
 
-BenchmarkSwitcher.FromAssembly(typeof(MatchingBenchmarks).Assembly).Run(args.Length == 0 ? ["--filter", "*"] : args);
+BenchmarkSwitcher.FromAssembly(typeof(MatchingBenchmarks).Assembly).Run(args.Contains("--filter") ? args : [.. args, "--filter", "*"]);
 
 [MemoryDiagnoser]
 public class MatchingBenchmarks
