@@ -61,7 +61,8 @@ public static class FeedWatcherServices
         services.AddSingleton<FeedRefresher>();
         services.AddSingleton<PollCycle>();
         services.AddSingleton<MailDelivery>();
-        services.AddSingleton<DigestSender>();
+        services.AddSingleton<DigestStore>();
+        services.AddSingleton<DigestOutbox>();
 
         services.AddHostedService<MigrateOnStart>();
         services.AddSingleton<LearnTermsOnStart>();
@@ -74,6 +75,7 @@ public static class FeedWatcherServices
     {
         services.AddTransient<PollFeedsJob>();
         services.AddTransient<SendDigestJob>();
+        services.AddTransient<DeliverDigestsJob>();
         services.AddQuartz(q =>
         {
             q.AddJob<PollFeedsJob>(j => j.WithIdentity(PollFeedsJob.Key));
@@ -81,10 +83,20 @@ public static class FeedWatcherServices
                 .WithIdentity("poll-feeds-check", "feedwatcher")
                 .StartNow()
                 .WithSimpleSchedule(s => s.WithInterval(options.Polling.CheckInterval).RepeatForever().WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithRemainingCount)));
-            q.AddJob<SendDigestJob>(j => j.WithIdentity(SendDigestJob.Key));
-            q.AddTrigger(t => t.ForJob(SendDigestJob.Key)
-                .WithIdentity("send-digest-schedule", "feedwatcher")
-                .WithCronSchedule(options.Digest.Schedule, c => c.InTimeZone(options.Digest.ResolveTimeZone()).WithMisfireInstruction(CronTriggerMisfireInstruction.FireAndProceed)));
+            // One job per digest, on its own schedule and time zone; the outbox is checked every minute for retries.
+            foreach (var digest in options.Digests)
+            {
+                var key = SendDigestJob.KeyFor(digest.Name);
+                q.AddJob<SendDigestJob>(j => j.WithIdentity(key).UsingJobData(SendDigestJob.DigestName, digest.Name));
+                q.AddTrigger(t => t.ForJob(key)
+                    .WithIdentity($"{key.Name}-schedule", "feedwatcher")
+                    .WithCronSchedule(digest.Schedule, c => c.InTimeZone(digest.ResolveTimeZone()).WithMisfireInstruction(CronTriggerMisfireInstruction.FireAndProceed)));
+            }
+            q.AddJob<DeliverDigestsJob>(j => j.WithIdentity(DeliverDigestsJob.Key));
+            q.AddTrigger(t => t.ForJob(DeliverDigestsJob.Key)
+                .WithIdentity("deliver-digests-check", "feedwatcher")
+                .StartNow()
+                .WithSimpleSchedule(s => s.WithInterval(TimeSpan.FromMinutes(1)).RepeatForever().WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithRemainingCount)));
         });
         services.AddQuartzHostedService(q => q.WaitForJobsToComplete = true);
     }

@@ -6,9 +6,85 @@ using FeedWatcher.Matching;
 
 namespace FeedWatcher.Cli;
 
-/// <summary><c>feedwatcher same-story</c>: the digest's decision whether two texts tell the same story.</summary>
+/// <summary><c>feedwatcher digest preview|send</c>, and <c>feedwatcher same-story</c>: the digest's decision
+/// whether two texts tell the same story.</summary>
 public static class DigestCommands
 {
+    public static Command Digest()
+    {
+        var name = new Argument<string?>("name") { Description = "The digest's name (every digest when left out).", Arity = ArgumentArity.ZeroOrOne };
+        var html = new Option<FileInfo>("--html") { Description = "Write the HTML part to this file." };
+        var text = new Option<FileInfo>("--text") { Description = "Write the plain-text part to this file instead of printing it." };
+        var preview = new Command("preview", "Render what the next digest would hold, without sending or claiming anything.") { name, html, text };
+        preview.SetAction(r => AppHost.WithHostAsync(CommandLine.Settings(r), async host =>
+        {
+            var outbox = await ReadyAsync(host);
+            if (Select(outbox, host, r.GetValue(name)) is not { } digests) return 1;
+            foreach (var digest in digests)
+            {
+                var (draft, message) = await outbox.PreviewAsync(digest);
+                if (r.GetValue(html) is { } htmlFile) await File.WriteAllTextAsync(Path(htmlFile, digest, digests.Count), message.HtmlBody);
+                if (r.GetValue(text) is { } textFile) await File.WriteAllTextAsync(Path(textFile, digest, digests.Count), message.TextBody);
+                else
+                {
+                    Console.WriteLine($"Subject: {message.Subject}");
+                    Console.WriteLine($"To: {string.Join(", ", message.To.Mailboxes.Select(m => m.Address))}");
+                    Console.WriteLine();
+                    Console.Write(message.TextBody);
+                }
+                if (draft.Stories.Count == 0 && !digest.SendWhenEmpty)
+                    await Console.Error.WriteLineAsync($"Digest {digest.Name}: no new stories, so nothing would be sent (SendWhenEmpty is false)");
+            }
+            return 0;
+        }, dataCommand: true));
+
+        var send = new Command("send", "Make the digest now from the hits it has not carried yet, and send it with whatever else is due.") { name };
+        send.SetAction(r => AppHost.WithHostAsync(CommandLine.Settings(r), async host =>
+        {
+            var outbox = await ReadyAsync(host);
+            if (Select(outbox, host, r.GetValue(name)) is not { } digests) return 1;
+            var now = host.Services.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime;
+            foreach (var digest in digests)
+            {
+                var id = await outbox.CreateAsync(digest, $"manual:{now:O}");
+                Console.WriteLine(id is null ? $"Digest {digest.Name}: nothing to send" : $"Digest {digest.Name}: #{id} added to the outbox");
+            }
+            var outcomes = await outbox.DeliverDueAsync();
+            foreach (var outcome in outcomes)
+            {
+                if (outcome.State == "sent") Console.WriteLine($"Digest {outcome.Name} #{outcome.Id} sent");
+                else await Console.Error.WriteLineAsync($"Digest {outcome.Name} #{outcome.Id} not sent ({outcome.State}): {outcome.Error}");
+            }
+            return outcomes.All(o => o.State == "sent") ? 0 : 1;
+        }, dataCommand: true));
+
+        return new Command("digest", "Preview or send digests.") { preview, send };
+    }
+
+    static async Task<DigestOutbox> ReadyAsync(IHost host)
+    {
+        await host.Services.GetRequiredService<Storage.Migrator>().MigrateAsync();
+        await host.Services.GetRequiredService<Scheduling.LearnTermsOnStart>().StartAsync(CancellationToken.None);
+        return host.Services.GetRequiredService<DigestOutbox>();
+    }
+
+    static List<DigestOptions>? Select(DigestOutbox outbox, IHost host, string? name)
+    {
+        var all = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<FeedWatcherOptions>>().CurrentValue.Digests;
+        if (name is null)
+        {
+            if (all.Count == 0) Console.Error.WriteLine("feedwatcher: no digest is configured (FeedWatcher:Digests)");
+            return all.Count == 0 ? null : all;
+        }
+        if (outbox.Find(name) is { } digest) return [digest];
+        Console.Error.WriteLine($"feedwatcher: no digest named '{name}' (digests: {string.Join(", ", all.Select(d => d.Name))})");
+        return null;
+    }
+
+    // With several digests, one file each: NAME inserted before the extension.
+    static string Path(FileInfo file, DigestOptions digest, int count) =>
+        count == 1 ? file.FullName : System.IO.Path.ChangeExtension(file.FullName, null) + "-" + digest.Name + file.Extension;
+
     public static Command SameStoryCommand()
     {
         var pairs = new Option<FileInfo>("--pairs") { Description = "Pairs of texts, one JSON object a line: id, a, b (each text taken as an item title).", Required = true };

@@ -65,19 +65,33 @@ public static class ConfigValidator
         if (options.Watches.Count == 0) Problem("Watches", "at least one watch is required");
         problems.AddRange(Matching.WatchCompiler.Compile(options, new Matching.TermStatistics()).Problems);
 
-        var digest = options.Digest;
-        if (!IsCron(digest.Schedule))
-            Problem("Digest:Schedule", $"not a valid Quartz cron expression: '{digest.Schedule}' (seconds come first, e.g. '0 0 7 * * ?')");
-        if (!string.IsNullOrWhiteSpace(digest.TimeZone) && !TimeZoneInfo.TryFindSystemTimeZoneById(digest.TimeZone, out _))
-            Problem("Digest:TimeZone", $"unknown time zone '{digest.TimeZone}' (use an IANA name such as Europe/London)");
-        if (!MailboxAddress.TryParse(digest.From, out _)) Problem("Digest:From", $"not an email address: '{digest.From}'");
-        for (var i = 0; i < digest.To.Count; i++)
-            if (!MailboxAddress.TryParse(digest.To[i], out _)) Problem($"Digest:To:{i}", $"not an email address: '{digest.To[i]}'");
+        var digestNames = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var watchNames = options.Watches.Select(w => w.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        for (var d = 0; d < options.Digests.Count; d++)
+        {
+            var digest = options.Digests[d];
+            var at = $"Digests:{d}";
+            if (string.IsNullOrWhiteSpace(digest.Name)) Problem($"{at}:Name", "every digest needs a name");
+            else if (!digestNames.Add(digest.Name)) Problem($"{at}:Name", $"two digests are named '{digest.Name}'");
+            if (!IsCron(digest.Schedule))
+                Problem($"{at}:Schedule", $"not a valid Quartz cron expression: '{digest.Schedule}' (seconds come first, e.g. '0 0 7 * * ?')");
+            if (!string.IsNullOrWhiteSpace(digest.TimeZone) && !TimeZoneInfo.TryFindSystemTimeZoneById(digest.TimeZone, out _))
+                Problem($"{at}:TimeZone", $"unknown time zone '{digest.TimeZone}' (use an IANA name such as Europe/London)");
+            if (!MailboxAddress.TryParse(digest.From, out _)) Problem($"{at}:From", $"not an email address: '{digest.From}'");
+            for (var i = 0; i < digest.To.Count; i++)
+                if (!MailboxAddress.TryParse(digest.To[i], out _)) Problem($"{at}:To:{i}", $"not an email address: '{digest.To[i]}'");
+            if (digest.To.Count == 0 && !string.IsNullOrWhiteSpace(options.Smtp.Host))
+                Problem($"{at}:To", "at least one recipient is required when Smtp:Host is set");
+            for (var i = 0; i < digest.Watches.Count; i++)
+                if (!watchNames.Contains(digest.Watches[i])) Problem($"{at}:Watches:{i}", $"no watch is named '{digest.Watches[i]}'");
+            if (digest.MinScore is < 0 or > 1) Problem($"{at}:MinScore", "must be between 0 and 1");
+            if (digest.AlertScore is < 0 or > 1) Problem($"{at}:AlertScore", "must be between 0 and 1");
+            if (digest.MaxItems < 1) Problem($"{at}:MaxItems", "must be at least 1");
+        }
 
         var smtp = options.Smtp;
         if (!string.IsNullOrWhiteSpace(smtp.Host))
         {
-            if (digest.To.Count == 0) Problem("Digest:To", "at least one recipient is required when Smtp:Host is set");
             if (smtp.Port is < 1 or > 65535) Problem("Smtp:Port", "must be between 1 and 65535");
             if (string.IsNullOrEmpty(smtp.UserName) != string.IsNullOrEmpty(smtp.Password))
                 Problem(string.IsNullOrEmpty(smtp.UserName) ? "Smtp:UserName" : "Smtp:Password", "UserName and Password go together");

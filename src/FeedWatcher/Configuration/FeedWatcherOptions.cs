@@ -16,7 +16,8 @@ public sealed class FeedWatcherOptions
 
     /// <summary>Groups of names for one thing (Daesh = ISIS = ISIL), for every watch.</summary>
     public List<List<string>> Aliases { get; set; } = [];
-    public DigestOptions Digest { get; set; } = new();
+    /// <summary>The digests sent; see <see cref="DigestOptions"/>.</summary>
+    public List<DigestOptions> Digests { get; set; } = [];
     public SmtpOptions Smtp { get; set; } = new();
 
     public string ResolveStateDirectory()
@@ -123,9 +124,14 @@ public sealed class SeedOptions
     public string? File { get; set; }
 }
 
-/// <summary>When and to whom the digest of new hits is sent.</summary>
+/// <summary>A digest: which hits it carries, to whom and when it is sent.</summary>
 public sealed class DigestOptions
 {
+    public const int DefaultMaxItems = 50;
+
+    /// <summary>Names the digest in logs, in the outbox and on the command line (digest send NAME).</summary>
+    public string Name { get; set; } = "";
+
     /// <summary>Quartz cron expression (seconds first).</summary>
     public string Schedule { get; set; } = "0 0 7 * * ?";
 
@@ -134,10 +140,26 @@ public sealed class DigestOptions
 
     public string From { get; set; } = "FeedWatcher <feedwatcher@localhost>";
     public List<string> To { get; set; } = [];
+
+    /// <summary>The watches whose hits it carries; every watch when empty.</summary>
+    public List<string> Watches { get; set; } = [];
+
+    /// <summary>Hits scoring below this are left out (each watch's own MinScore already applies).</summary>
+    public double MinScore { get; set; }
+
+    /// <summary>The most stories one digest holds, the best first; the rest wait for the next one.</summary>
+    public int MaxItems { get; set; } = DefaultMaxItems;
+
     public bool SendWhenEmpty { get; set; }
+
+    /// <summary>When set, a hit scoring at least this is sent at once, in an alert of its own, after the poll
+    /// that found it (and is not repeated in the scheduled digest).</summary>
+    public double? AlertScore { get; set; }
 
     public TimeZoneInfo ResolveTimeZone() =>
         string.IsNullOrWhiteSpace(TimeZone) ? TimeZoneInfo.Local : TimeZoneInfo.FindSystemTimeZoneById(TimeZone);
+
+    public bool Carries(string watch) => Watches.Count == 0 || Watches.Contains(watch, StringComparer.OrdinalIgnoreCase);
 }
 
 /// <summary>The SMTP server digests go through; with no host they are written to the pickup folder.</summary>

@@ -2,114 +2,240 @@ using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.RegularExpressions;
 using FeedWatcher.Configuration;
 using FeedWatcher.Storage;
 using MimeKit;
 
 namespace FeedWatcher.Digests;
 
-/// <summary>Turns unsent hits into one digest email: plain text and HTML alternatives, grouped by watch.</summary>
+/// <summary>A digest not delivered (a permanent SMTP error, or transient ones for too long), told to the reader
+/// in the next digest of the same name.</summary>
+public sealed record UndeliveredDigest(long Id, string Subject, DateTime CreatedAt, int Stories, string? LastError);
+
+/// <summary>Everything one digest email shows.</summary>
+public sealed record DigestDraft(
+    DigestOptions Options,
+    string Period,
+    DateTimeOffset Now,
+    IReadOnlyList<DigestStory> Stories,
+    int Waiting,
+    IReadOnlyList<FeedRow> Attention,
+    IReadOnlyList<UndeliveredDigest> Undelivered)
+{
+    public bool IsEmpty => Stories.Count == 0 && Attention.Count == 0 && Undelivered.Count == 0;
+}
+
+/// <summary>Renders a digest as one email: <c>multipart/alternative</c> with plain text and HTML (inline styles,
+/// a table layout, no external CSS, scripts or remote images). Feed text is only ever inserted escaped, and
+/// only http(s) links are linked, so a hostile feed cannot put markup, scripts or tracking images into it.</summary>
 public static class DigestComposer
 {
     static readonly CultureInfo Culture = CultureInfo.InvariantCulture;
+    const int SnippetLength = 280;
 
-    public static MimeMessage Compose(IReadOnlyList<DigestHit> hits, DigestOptions options, DateTimeOffset now, TimeZoneInfo zone)
+    public static MimeMessage Compose(DigestDraft draft)
     {
-        var groups = hits.GroupBy(h => h.Watch, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.OrdinalIgnoreCase).ToList();
+        var options = draft.Options;
+        var zone = options.ResolveTimeZone();
         var message = new MimeMessage
         {
-            Subject = Subject(hits, groups.Select(g => g.Key).ToList()),
-            Date = now,
-            MessageId = MessageId(hits, now),
+            Subject = Subject(draft),
+            Date = draft.Now,
+            MessageId = MessageId(draft),
         };
         message.From.Add(MailboxAddress.Parse(options.From));
         foreach (var to in options.To.DefaultIfEmpty("feedwatcher@localhost"))
             message.To.Add(MailboxAddress.Parse(to));
-
-        var when = $"{Format(now.UtcDateTime, zone)} ({zone.Id})";
-        message.Body = new BodyBuilder { TextBody = Text(groups, hits.Count, when, zone), HtmlBody = Html(groups, hits.Count, when, zone) }.ToMessageBody();
+        message.Headers.Add(HeaderId.ListId, $"FeedWatcher digest {Quote(options.Name)} <{Slug(options.Name)}.digest.feedwatcher>");
+        var when = $"{Format(draft.Now.UtcDateTime, zone)} ({zone.Id})";
+        var groups = draft.Stories.GroupBy(s => s.Watch, StringComparer.OrdinalIgnoreCase).ToList();
+        message.Body = new BodyBuilder { TextBody = Text(draft, groups, when, zone), HtmlBody = Html(draft, groups, when, zone) }.ToMessageBody();
         return message;
     }
 
-    static string Subject(IReadOnlyList<DigestHit> hits, IReadOnlyList<string> watches) => hits.Count switch
+    static string Subject(DigestDraft draft)
     {
-        0 => "FeedWatcher: no new items",
-        1 => $"FeedWatcher: 1 new item on {string.Join(", ", watches)}",
-        _ => $"FeedWatcher: {hits.Count} new items on {string.Join(", ", watches)}",
-    };
-
-    // The same hits give the same Message-ID, so a digest sent again is recognisable as the same one; titles
-    // are part of it so that another installation's hit 1 is not taken for this one's.
-    static string MessageId(IReadOnlyList<DigestHit> hits, DateTimeOffset now)
-    {
-        var basis = hits.Count == 0 ? now.ToString("O", Culture)
-            : string.Join('\n', hits.OrderBy(h => h.HitId).Select(h => FormattableString.Invariant($"{h.HitId}:{h.Watch}:{h.Title}")));
-        return $"digest.{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(basis)))[..24]}@feedwatcher";
+        var count = draft.Stories.Count;
+        if (count == 0)
+            return draft.Attention.Count + draft.Undelivered.Count > 0 ? "FeedWatcher: no new stories; feeds or digests need attention" : "FeedWatcher: no new stories";
+        var watches = draft.Stories.Select(s => s.Watch).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        var on = watches.Count <= 3 ? string.Join(", ", watches) : $"{string.Join(", ", watches.Take(2))} and {watches.Count - 2} more watches";
+        return $"FeedWatcher: {Count(count, "new story", "new stories")} on {on}";
     }
+
+    // The same digest (name, period and hits) always gets the same Message-ID, so a digest sent again after a
+    // crash is recognisably the same message.
+    static string MessageId(DigestDraft draft)
+    {
+        var basis = new StringBuilder().Append(draft.Options.Name).Append('\n').Append(draft.Period);
+        foreach (var id in draft.Stories.SelectMany(s => s.HitIds).Order())
+            basis.Append('\n').Append(id.ToString(Culture));
+        return $"{Slug(draft.Options.Name)}.{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(basis.ToString())))[..24]}@feedwatcher";
+    }
+
+    static string Slug(string name)
+    {
+        var slug = Regex.Replace(name.ToLowerInvariant(), "[^a-z0-9]+", "-").Trim('-');
+        return slug.Length == 0 ? "digest" : slug;
+    }
+
+    static string Quote(string name) => '"' + name.Replace("\"", "", StringComparison.Ordinal) + '"';
+
+    static string Count(int n, string one, string many) => n == 1 ? $"1 {one}" : $"{n.ToString(Culture)} {many}";
 
     static string Format(DateTime utc, TimeZoneInfo zone) =>
         TimeZoneInfo.ConvertTimeFromUtc(DateTime.SpecifyKind(utc, DateTimeKind.Utc), zone).ToString("ddd d MMM yyyy HH:mm", Culture);
 
-    static string Text(List<IGrouping<string, DigestHit>> groups, int count, string when, TimeZoneInfo zone)
+    static string Footer(DigestDraft draft) =>
+        $"Sent by FeedWatcher as the digest {Quote(draft.Options.Name)}. Watches (keywords, aliases, seed, MinScore) are set under "
+        + "FeedWatcher:Watches, and this digest's recipients, schedule and limits under FeedWatcher:Digests, in FeedWatcher's appsettings.json.";
+
+    static string Text(DigestDraft draft, List<IGrouping<string, DigestStory>> groups, string when, TimeZoneInfo zone)
     {
         var text = new StringBuilder();
-        text.AppendLine(Culture, $"FeedWatcher digest, {when}");
-        text.AppendLine(count == 0 ? "No new items." : count == 1 ? "1 new item." : $"{count} new items.");
+        text.AppendLine(Culture, $"FeedWatcher digest {Quote(draft.Options.Name)}, {when}");
+        text.AppendLine(draft.Stories.Count == 0 ? "No new stories." : $"{Count(draft.Stories.Count, "new story", "new stories")}.");
+        if (draft.Waiting > 0) text.AppendLine(Culture, $"{Count(draft.Waiting, "more hit waits", "more hits wait")} for the next digest.");
         foreach (var group in groups)
         {
             text.AppendLine().AppendLine(Culture, $"== {group.Key} ({group.Count()}) ==");
-            foreach (var hit in group)
+            foreach (var story in group)
             {
-                text.AppendLine().AppendLine(Culture, $"* {hit.Title}");
-                text.AppendLine(Culture, $"  {hit.Feed}, {Format(hit.PublishedAt, zone)}");
-                if (hit.Link is not null) text.AppendLine(Culture, $"  {hit.Link}");
-                text.AppendLine(Culture, $"  Matched: {string.Join(", ", hit.Matched)}");
-                if (Why(hit) is { } why) text.AppendLine(Culture, $"  Why: {why}");
+                var lead = story.Lead;
+                text.AppendLine().AppendLine(Culture, $"* {lead.Title}");
+                text.AppendLine(Culture, $"  {lead.Feed}, {Format(lead.PublishedAt, zone)}");
+                if (lead.Link is not null) text.AppendLine(Culture, $"  {lead.Link}");
+                if (Snippet(lead) is { Count: > 0 } snippet)
+                    text.AppendLine(Culture, $"  {string.Concat(snippet.Select(s => s.Highlight ? $"*{s.Text}*" : s.Text))}");
+                text.AppendLine(Culture, $"  Matched: {string.Join(", ", lead.Hits[0].Matched)}");
+                if (lead.Explanation is { } why) text.AppendLine(Culture, $"  Why: {why}");
+                if (story.Watches.Count > 1) text.AppendLine(Culture, $"  Also matches: {string.Join(", ", story.Watches.Skip(1))}");
+                foreach (var other in story.AlsoReported)
+                    text.AppendLine(Culture, $"  Also reported by {other.Feed}: {other.Title}{(other.Link is null ? "" : $" <{other.Link}>")}");
             }
         }
-        text.AppendLine().AppendLine("-- ").AppendLine(Footer);
+        if (draft.Attention.Count > 0)
+        {
+            text.AppendLine().AppendLine("== Feeds needing attention ==");
+            foreach (var feed in draft.Attention)
+                text.AppendLine().AppendLine(Culture, $"* {feed.Name ?? feed.Url}: {Attention(feed, zone)}");
+        }
+        if (draft.Undelivered.Count > 0)
+        {
+            text.AppendLine().AppendLine("== Digests not delivered ==");
+            foreach (var digest in draft.Undelivered)
+                text.AppendLine().AppendLine(Culture, $"* {Undelivered(digest, zone)}");
+        }
+        text.AppendLine().AppendLine("-- ").AppendLine(Footer(draft));
         return text.ToString();
     }
 
-    static string Html(List<IGrouping<string, DigestHit>> groups, int count, string when, TimeZoneInfo zone)
+    static string Html(DigestDraft draft, List<IGrouping<string, DigestStory>> groups, string when, TimeZoneInfo zone)
     {
         static string E(string s) => WebUtility.HtmlEncode(s);
+        static string Linked(string text, string? link, string style) => IsWebLink(link)
+            ? $"<a href=\"{E(link!)}\" style=\"{style}\">{E(text)}</a>"
+            : E(text);
+        const string Cell = "padding:8px 0;border-bottom:1px solid #eee;";
+        const string Small = "font-size:12px;color:#666;";
         var html = new StringBuilder();
-        html.Append("<!DOCTYPE html><html><body style=\"margin:0;padding:16px;font-family:Arial,Helvetica,sans-serif;color:#222;\">");
-        html.Append("<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" style=\"max-width:640px;\">");
-        html.Append(Culture, $"<tr><td style=\"font-size:18px;font-weight:bold;padding-bottom:4px;\">FeedWatcher digest</td></tr>");
-        html.Append(Culture, $"<tr><td style=\"font-size:13px;color:#666;padding-bottom:12px;\">{E(when)} &middot; {(count == 1 ? "1 new item" : $"{count} new items")}</td></tr>");
+        html.Append("<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body style=\"margin:0;padding:16px;font-family:Arial,Helvetica,sans-serif;color:#222;\">");
+        html.Append("<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\" style=\"max-width:640px;\">");
+        html.Append(Culture, $"<tr><td style=\"font-size:18px;font-weight:bold;padding-bottom:4px;\">FeedWatcher digest {E(Quote(draft.Options.Name))}</td></tr>");
+        var summary = draft.Stories.Count == 0 ? "No new stories" : Count(draft.Stories.Count, "new story", "new stories");
+        if (draft.Waiting > 0) summary += $"; {Count(draft.Waiting, "more hit waits", "more hits wait")} for the next digest";
+        html.Append(Culture, $"<tr><td style=\"font-size:13px;color:#666;padding-bottom:12px;\">{E(when)} &middot; {E(summary)}</td></tr>");
         foreach (var group in groups)
         {
             html.Append(Culture, $"<tr><td style=\"font-size:16px;font-weight:bold;border-bottom:2px solid #ddd;padding:12px 0 4px;\">{E(group.Key)} ({group.Count()})</td></tr>");
-            foreach (var hit in group)
+            foreach (var story in group)
             {
-                var title = IsWebLink(hit.Link)
-                    ? $"<a href=\"{E(hit.Link!)}\" style=\"color:#1a4d8f;text-decoration:none;\">{E(hit.Title)}</a>"
-                    : E(hit.Title);
-                html.Append(Culture, $"<tr><td style=\"padding:8px 0;border-bottom:1px solid #eee;\">");
-                html.Append(Culture, $"<div style=\"font-size:15px;font-weight:bold;\">{title}</div>");
-                html.Append(Culture, $"<div style=\"font-size:12px;color:#666;\">{E(hit.Feed)} &middot; {E(Format(hit.PublishedAt, zone))}</div>");
-                html.Append(Culture, $"<div style=\"font-size:12px;color:#444;\">Matched: {E(string.Join(", ", hit.Matched))}</div>");
-                if (Why(hit) is { } why) html.Append(Culture, $"<div style=\"font-size:12px;color:#666;\">Why: {E(why)}</div>");
+                var lead = story.Lead;
+                html.Append(Culture, $"<tr><td style=\"{Cell}\">");
+                html.Append(Culture, $"<div style=\"font-size:15px;font-weight:bold;\">{Linked(lead.Title, lead.Link, "color:#1a4d8f;text-decoration:none;")}</div>");
+                html.Append(Culture, $"<div style=\"{Small}\">{E(lead.Feed)} &middot; {E(Format(lead.PublishedAt, zone))}</div>");
+                if (Snippet(lead) is { Count: > 0 } snippet)
+                {
+                    html.Append("<div style=\"font-size:13px;color:#333;padding:4px 0;\">");
+                    foreach (var (part, highlight) in snippet)
+                        html.Append(highlight ? $"<strong style=\"background-color:#fff3b0;\">{E(part)}</strong>" : E(part));
+                    html.Append("</div>");
+                }
+                html.Append(Culture, $"<div style=\"font-size:12px;color:#444;\">Matched: {E(string.Join(", ", lead.Hits[0].Matched))}</div>");
+                if (lead.Explanation is { } why) html.Append(Culture, $"<div style=\"{Small}\">Why: {E(why.ToString())}</div>");
+                if (story.Watches.Count > 1) html.Append(Culture, $"<div style=\"{Small}\">Also matches: {E(string.Join(", ", story.Watches.Skip(1)))}</div>");
+                foreach (var other in story.AlsoReported)
+                    html.Append(Culture, $"<div style=\"{Small}\">Also reported by {E(other.Feed)}: {Linked(other.Title, other.Link, "color:#1a4d8f;")}</div>");
                 html.Append("</td></tr>");
             }
         }
-        html.Append(Culture, $"<tr><td style=\"font-size:11px;color:#888;padding-top:16px;\">{E(Footer)}</td></tr>");
+        if (draft.Attention.Count > 0)
+        {
+            html.Append("<tr><td style=\"font-size:16px;font-weight:bold;border-bottom:2px solid #ddd;padding:12px 0 4px;\">Feeds needing attention</td></tr>");
+            foreach (var feed in draft.Attention)
+                html.Append(Culture, $"<tr><td style=\"{Cell}font-size:13px;\"><strong>{E(feed.Name ?? feed.Url)}</strong>: {E(Attention(feed, zone))}</td></tr>");
+        }
+        if (draft.Undelivered.Count > 0)
+        {
+            html.Append("<tr><td style=\"font-size:16px;font-weight:bold;border-bottom:2px solid #ddd;padding:12px 0 4px;\">Digests not delivered</td></tr>");
+            foreach (var digest in draft.Undelivered)
+                html.Append(Culture, $"<tr><td style=\"{Cell}font-size:13px;\">{E(Undelivered(digest, zone))}</td></tr>");
+        }
+        html.Append(Culture, $"<tr><td style=\"font-size:11px;color:#888;padding-top:16px;\">{E(Footer(draft))}</td></tr>");
         html.Append("</table></body></html>");
         return html.ToString();
     }
 
+    static string Attention(FeedRow feed, TimeZoneInfo zone)
+    {
+        var url = feed.Name is null ? "" : $" ({feed.Url})";
+        if (feed.Status == FeedStatus.Gone)
+            return $"gone{url}: the server answered 410 Gone{(feed.LastPolledAt is { } at ? $" on {Format(at, zone)}" : "")}; it is no longer polled";
+        if (feed.ConsecutiveFailures > 0)
+        {
+            var since = feed.LastSuccessAt is { } ok ? $"last success {Format(ok, zone)}" : "never read successfully";
+            return $"failing{url}: {Count(feed.ConsecutiveFailures, "failure", "failures")} in a row, {since}; last error: {feed.LastError}";
+        }
+        return $"moved{url}: now read from {feed.FetchUrl}{(feed.MovedAt is { } moved ? $" (permanent redirect seen {Format(moved, zone)})" : "")}";
+    }
+
+    static string Undelivered(UndeliveredDigest digest, TimeZoneInfo zone) =>
+        $"\"{digest.Subject}\" of {Format(digest.CreatedAt, zone)} ({Count(digest.Stories, "story", "stories")}) was not delivered: {digest.LastError}";
+
     static bool IsWebLink(string? link) =>
         Uri.TryCreate(link, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps);
 
-    const string Footer = "Sent by FeedWatcher. Watches and their keywords are set under FeedWatcher:Watches in appsettings.json.";
-
-    // The stored explanation as one line; nothing when a hit has none or it cannot be read.
-    static string? Why(DigestHit hit)
+    /// <summary>A short plain-text extract of the item's summary, starting near the first word found, cut at a
+    /// word; the words found are marked for highlighting.</summary>
+    internal static List<(string Text, bool Highlight)> Snippet(DigestItem item)
     {
-        if (hit.Explanation is null) return null;
-        try { return System.Text.Json.JsonSerializer.Deserialize<Matching.WatchExplanation>(hit.Explanation, Matching.WatchExplanation.Json)?.ToString(); }
-        catch (System.Text.Json.JsonException) { return null; }
+        var summary = Regex.Replace(item.Summary, @"\s+", " ").Trim();
+        if (summary.Length == 0) return [];
+        var words = item.FoundWords.OrderByDescending(w => w.Length).Select(Regex.Escape).ToList();
+        var found = words.Count == 0 ? null
+            : new Regex($@"(?<![\p{{L}}\p{{N}}])(?:{string.Join('|', words)})(?![\p{{L}}\p{{N}}])", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+        var start = 0;
+        if (found?.Match(summary) is { Success: true } first && first.Index + first.Length > SnippetLength - 40)
+        {
+            start = Math.Max(0, first.Index - 60);
+            start = summary.IndexOf(' ', start) is var space and >= 0 && space < first.Index ? space + 1 : first.Index;
+        }
+        var end = Math.Min(summary.Length, start + SnippetLength);
+        if (end < summary.Length && summary.LastIndexOf(' ', end) is var cut && cut > start) end = cut;
+        var text = (start > 0 ? "…" : "") + summary[start..end] + (end < summary.Length ? "…" : "");
+        var parts = new List<(string, bool)>();
+        var at = 0;
+        if (found is not null)
+        {
+            foreach (Match match in found.Matches(text))
+            {
+                if (match.Index > at) parts.Add((text[at..match.Index], false));
+                parts.Add((match.Value, true));
+                at = match.Index + match.Length;
+            }
+        }
+        if (at < text.Length) parts.Add((text[at..], false));
+        return parts;
     }
 }

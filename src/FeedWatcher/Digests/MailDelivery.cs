@@ -34,6 +34,25 @@ public sealed class MailDelivery(IOptionsMonitor<FeedWatcherOptions> options, IL
         return $"smtp://{smtp.Host}:{smtp.Port}";
     }
 
+    /// <summary>Whether sending again cannot help: the server refused for good (5xx), or the configuration is
+    /// wrong (authentication, TLS). Timeouts, 4xx answers, refused or lost connections are worth retrying.</summary>
+    public static bool IsPermanent(Exception e) => e switch
+    {
+        SmtpCommandException command => (int)command.StatusCode >= 500,
+        AuthenticationException or SslHandshakeException => true,
+        NotSupportedException => true, // e.g. STARTTLS asked for and not offered: never a silent fall-back to plain text
+        _ => false,
+    };
+
+    /// <summary>The failure in one line, with the SMTP status code when there is one.</summary>
+    public static string Describe(Exception e) => e switch
+    {
+        SmtpCommandException command => $"SMTP {(int)command.StatusCode} {command.Message.Trim()}",
+        SmtpProtocolException => $"connection lost: {e.Message}",
+        OperationCanceledException or TimeoutException => $"timed out: {e.Message}",
+        _ => e.Message,
+    };
+
     async Task<string> WriteToPickupAsync(MimeMessage message, string folder, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(folder);

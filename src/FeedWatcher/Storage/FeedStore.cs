@@ -103,6 +103,19 @@ public sealed class FeedStore(NpgsqlDataSource dataSource)
         return (await connection.QueryAsync<FeedRow>(sql)).AsList();
     }
 
+    /// <summary>The feeds a digest tells its reader about: failing, gone, or moved at or after
+    /// <paramref name="movedSince"/>.</summary>
+    public async Task<IReadOnlyList<FeedRow>> NeedingAttentionAsync(DateTime movedSince, CancellationToken cancellationToken = default)
+    {
+        const string sql = $"""
+            SELECT {Columns} FROM feeds
+            WHERE consecutive_failures > 0 OR status <> 'active' OR moved_at >= @MovedSince
+            ORDER BY status, consecutive_failures DESC, url
+            """;
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return (await connection.QueryAsync<FeedRow>(new CommandDefinition(sql, new { MovedSince = movedSince }, cancellationToken: cancellationToken))).AsList();
+    }
+
     /// <summary>The update a successful poll makes to its feed; also used inside <see cref="ItemStore.SavePollAsync"/>.</summary>
     internal const string RecordSuccessSql = """
         UPDATE feeds

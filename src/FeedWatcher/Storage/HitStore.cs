@@ -3,10 +3,11 @@ using Npgsql;
 
 namespace FeedWatcher.Storage;
 
-/// <summary>A hit as the digest shows it: the item, its feed, the watch and the keywords that matched.</summary>
+/// <summary>A hit as the digest shows it: the item, its feed, the watch, its score and why it matched.</summary>
 public sealed class DigestHit
 {
     public long HitId { get; init; }
+    public long ItemId { get; init; }
     public string Watch { get; init; } = "";
     public string[] Matched { get; init; } = [];
 
@@ -17,33 +18,44 @@ public sealed class DigestHit
     /// stored before scores were.</summary>
     public string? Explanation { get; init; }
     public string Title { get; init; } = "";
+    public string Summary { get; init; } = "";
     public string? Link { get; init; }
     public string Feed { get; init; } = "";
     public DateTime PublishedAt { get; init; }
 }
 
-/// <summary>The <c>hits</c> table: item x watch, sent or not yet.</summary>
+/// <summary>The <c>hits</c> table as digests read it: hits not yet claimed by a digest of a given name.</summary>
 public sealed class HitStore(NpgsqlDataSource dataSource)
 {
-    /// <summary>Hits not yet delivered, by watch, newest first.</summary>
-    public async Task<IReadOnlyList<DigestHit>> UnsentAsync(CancellationToken cancellationToken = default)
+    /// <summary>The hits a digest named <paramref name="digest"/> has not carried yet, for the watches given
+    /// (every watch when none), at or above <paramref name="minScore"/>: the best first, at most
+    /// <paramref name="limit"/>.</summary>
+    public async Task<IReadOnlyList<DigestHit>> UnclaimedAsync(string digest, IReadOnlyList<string> watches, double minScore, int limit,
+        NpgsqlConnection? connection = null, NpgsqlTransaction? transaction = null, CancellationToken cancellationToken = default)
     {
         const string sql = """
-            SELECT h.id AS hit_id, h.watch, h.matched, h.score, h.explanation::text AS explanation, i.title, i.link, coalesce(f.name, f.url) AS feed, i.published_at
+            SELECT h.id AS hit_id, h.item_id, h.watch, h.matched, h.score, h.explanation::text AS explanation,
+                   i.title, i.summary, i.link, coalesce(f.name, f.url) AS feed, i.published_at
             FROM hits h
             JOIN items i ON i.id = h.item_id
             JOIN feeds f ON f.id = i.feed_id
             WHERE h.sent_at IS NULL
-            ORDER BY h.watch, h.score DESC, i.published_at DESC, h.id
+              AND h.score >= @MinScore
+              AND (cardinality(@Watches) = 0 OR lower(h.watch) = ANY(@Watches))
+              AND NOT EXISTS (SELECT 1 FROM digest_hits d WHERE d.digest_name = @Digest AND d.hit_id = h.id)
+            ORDER BY h.score DESC, i.published_at DESC, h.id
+            LIMIT @Limit
             """;
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return (await connection.QueryAsync<DigestHit>(sql)).AsList();
-    }
-
-    public async Task MarkSentAsync(IReadOnlyList<long> hitIds, DateTime now, CancellationToken cancellationToken = default)
-    {
-        const string sql = "UPDATE hits SET sent_at = @Now WHERE id = ANY(@HitIds) AND sent_at IS NULL";
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync(sql, new { HitIds = hitIds.ToArray(), Now = now });
+        var parameters = new CommandDefinition(sql, new
+        {
+            Digest = digest,
+            Watches = watches.Select(w => w.ToLowerInvariant()).ToArray(),
+            MinScore = (float)minScore,
+            Limit = limit,
+        }, transaction, cancellationToken: cancellationToken);
+        if (connection is not null)
+            return (await connection.QueryAsync<DigestHit>(parameters)).AsList();
+        await using var own = await dataSource.OpenConnectionAsync(cancellationToken);
+        return (await own.QueryAsync<DigestHit>(parameters)).AsList();
     }
 }

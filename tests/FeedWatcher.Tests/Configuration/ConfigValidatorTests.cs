@@ -29,8 +29,10 @@ public class ConfigValidatorTests
             ["FeedWatcher:Feeds:3:Url"] = "ftp://example.org/feed",
             ["FeedWatcher:Feeds:1:Url"] = "not a url",
             ["FeedWatcher:Watches:0:Keywords:1"] = "\"unclosed",
-            ["FeedWatcher:Digest:Schedule"] = "every morning",
-            ["FeedWatcher:Digest:TimeZone"] = "Mars/Olympus",
+            ["FeedWatcher:Digests:0:Schedule"] = "every morning",
+            ["FeedWatcher:Digests:0:TimeZone"] = "Mars/Olympus",
+            ["FeedWatcher:Digests:0:Watches:0"] = "Sport",
+            ["FeedWatcher:Digests:1:Name"] = "daily",
             ["FeedWatcher:Smtp:Host"] = "smtp.example.org",
             ["FeedWatcher:Polling:MaxConcurrency"] = "many",
         }));
@@ -39,9 +41,12 @@ public class ConfigValidatorTests
             "FeedWatcher:Feeds:1:Url: not an absolute http(s) URL: 'not a url'",
             "FeedWatcher:Feeds:3:Url: not an absolute http(s) URL: 'ftp://example.org/feed'",
             "FeedWatcher:Watches:0:Keywords:1: quote the whole keyword or nothing: '\"unclosed' (use Query for operators and several phrases)",
-            "FeedWatcher:Digest:Schedule: not a valid Quartz cron expression: 'every morning' (seconds come first, e.g. '0 0 7 * * ?')",
-            "FeedWatcher:Digest:TimeZone: unknown time zone 'Mars/Olympus' (use an IANA name such as Europe/London)",
-            "FeedWatcher:Digest:To: at least one recipient is required when Smtp:Host is set",
+            "FeedWatcher:Digests:0:Schedule: not a valid Quartz cron expression: 'every morning' (seconds come first, e.g. '0 0 7 * * ?')",
+            "FeedWatcher:Digests:0:TimeZone: unknown time zone 'Mars/Olympus' (use an IANA name such as Europe/London)",
+            "FeedWatcher:Digests:0:To: at least one recipient is required when Smtp:Host is set",
+            "FeedWatcher:Digests:0:Watches:0: no watch is named 'Sport'",
+            "FeedWatcher:Digests:1:Name: two digests are named 'daily'",
+            "FeedWatcher:Digests:1:To: at least one recipient is required when Smtp:Host is set",
         ], problems);
     }
 

@@ -18,7 +18,6 @@ public static class TestHost
             ["Logging:LogLevel:Default"] = "Warning",
             ["FeedWatcher:Database:ConnectionString"] = connectionString,
             ["FeedWatcher:StateDirectory"] = stateDirectory,
-            ["FeedWatcher:Digest:TimeZone"] = "Etc/UTC",
         });
         builder.Configuration.AddInMemoryCollection(settings);
         var problems = ConfigValidator.Validate(builder.Configuration);

@@ -21,7 +21,9 @@ public sealed class EndToEndTests(PostgresFixture postgres) : PipelineTest(postg
         ["FeedWatcher:Smtp:Host"] = "127.0.0.1",
         ["FeedWatcher:Smtp:Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["FeedWatcher:Smtp:Security"] = "None",
-        ["FeedWatcher:Digest:To:0"] = "editor@example.org",
+        ["FeedWatcher:Digests:0:Name"] = "Daily",
+        ["FeedWatcher:Digests:0:TimeZone"] = "Etc/UTC",
+        ["FeedWatcher:Digests:0:To:0"] = "editor@example.org",
     };
 
     Task<IReadOnlyList<RefreshOutcome>> PollAsync(IHost host)
@@ -30,7 +32,17 @@ public sealed class EndToEndTests(PostgresFixture postgres) : PipelineTest(postg
         return PollOnceAsync(host);
     }
 
-    static Task<int?> SendDigestAsync(IHost host) => host.Services.GetRequiredService<DigestSender>().SendAsync(default);
+    // A digest made now and sent: the number of stories it carried, or null when there was nothing to send.
+    static async Task<int?> SendDigestAsync(IHost host)
+    {
+        var outbox = host.Services.GetRequiredService<DigestOutbox>();
+        var id = await outbox.CreateAsync(outbox.Find("Daily")!, $"test:{Guid.NewGuid()}");
+        var outcomes = await outbox.DeliverDueAsync();
+        if (id is null) return null;
+        Assert.Equal("sent", Assert.Single(outcomes).State);
+        var stories = (await host.Services.GetRequiredService<DigestStore>().RecentAsync(1)).Single(d => d.Id == id).Stories;
+        return stories;
+    }
 
     [Fact]
     public async Task A_follow_up_is_polled_stored_and_mailed_once()
@@ -54,7 +66,7 @@ public sealed class EndToEndTests(PostgresFixture postgres) : PipelineTest(postg
         Assert.Equal((2, 1), (second.NewItems, second.Hits));
         Assert.Equal(1, await SendDigestAsync(host));
         var digest = await smtp.NextAsync(TimeSpan.FromSeconds(10));
-        Assert.Equal("FeedWatcher: 1 new item on Afghanistan peace talks", digest.Subject);
+        Assert.Equal("FeedWatcher: 1 new story on Afghanistan peace talks", digest.Subject);
         Assert.Equal("editor@example.org", Assert.Single(digest.To.Mailboxes).Address);
         Assert.IsType<MultipartAlternative>(digest.Body);
         var text = digest.TextBody!.ReplaceLineEndings("\n");
@@ -103,7 +115,7 @@ public sealed class EndToEndTests(PostgresFixture postgres) : PipelineTest(postg
     }
 
     [Fact]
-    public async Task A_failed_send_keeps_the_hits_for_the_next_run()
+    public async Task A_failed_send_is_retried_until_the_server_takes_it()
     {
         var port = SmtpTestServer.FreePort(); // nothing listens there yet
         Server.Feed("/world.rss", Rss("World", Unrelated));
@@ -114,20 +126,26 @@ public sealed class EndToEndTests(PostgresFixture postgres) : PipelineTest(postg
         Server.Feed("/world.rss", Rss("World", FollowUp, Unrelated));
         await PollAsync(host);
 
-        Assert.Null(await SendDigestAsync(host));
-        Assert.Single(await host.Services.GetRequiredService<HitStore>().UnsentAsync());
+        var outbox = host.Services.GetRequiredService<DigestOutbox>();
+        Assert.NotNull(await outbox.CreateAsync(outbox.Find("Daily")!, "first"));
+        var failed = Assert.Single(await outbox.DeliverDueAsync());
+        Assert.Equal("pending", failed.State);
+        Assert.Contains("retrying at", failed.Error, StringComparison.Ordinal);
+        Assert.Null(await outbox.CreateAsync(outbox.Find("Daily")!, "second")); // the hit is the first digest's
 
         await using var smtp = await SmtpTestServer.StartAsync(port);
-        Assert.Equal(1, await SendDigestAsync(host));
+        Assert.Empty(await outbox.DeliverDueAsync()); // not due yet
+        Clock.Advance(TimeSpan.FromMinutes(2));
+        Assert.Equal("sent", Assert.Single(await outbox.DeliverDueAsync()).State);
         Assert.Contains(FollowUp.Title, (await smtp.NextAsync(TimeSpan.FromSeconds(10))).TextBody);
-        Assert.Empty(await host.Services.GetRequiredService<HitStore>().UnsentAsync());
+        Assert.Empty(await outbox.DeliverDueAsync());
     }
 
     [Fact]
     public async Task Without_an_smtp_host_the_digest_goes_to_the_pickup_folder()
     {
         Server.Feed("/world.rss", Rss("World", Unrelated));
-        using var host = await BuildHostAsync(new() { ["FeedWatcher:Feeds:0:Url"] = Server.Url("/world.rss") });
+        using var host = await BuildHostAsync(new() { ["FeedWatcher:Feeds:0:Url"] = Server.Url("/world.rss"), ["FeedWatcher:Digests:0:Name"] = "Daily" });
         await PollAsync(host);
         Server.Feed("/world.rss", Rss("World", FollowUp, Unrelated));
         await PollAsync(host);
@@ -136,7 +154,7 @@ public sealed class EndToEndTests(PostgresFixture postgres) : PipelineTest(postg
         var file = Assert.Single(Directory.GetFiles(Path.Combine(StateDirectory, "pickup"), "*.eml"));
         var message = await MimeMessage.LoadAsync(file);
         Assert.Contains(FollowUp.Title, message.TextBody);
-        Assert.Empty(await host.Services.GetRequiredService<HitStore>().UnsentAsync());
+        Assert.Null(await SendDigestAsync(host)); // nothing new
     }
 
     [Fact]
@@ -155,14 +173,14 @@ public sealed class EndToEndTests(PostgresFixture postgres) : PipelineTest(postg
         var settings = Smtp(smtp.Port);
         settings["FeedWatcher:Feeds:0:Url"] = Server.Url("/world.rss");
         settings["FeedWatcher:Polling:CheckInterval"] = "00:00:01";
-        settings["FeedWatcher:Digest:Schedule"] = "* * * * * ?";
+        settings["FeedWatcher:Digests:0:Schedule"] = "* * * * * ?";
         using var host = await BuildHostAsync(settings, connectionString, systemClock: true);
 
         await host.StartAsync();
         var digest = await smtp.NextAsync(TimeSpan.FromSeconds(30));
         await host.StopAsync();
 
-        Assert.Equal("FeedWatcher: 1 new item on Afghanistan peace talks", digest.Subject);
+        Assert.Equal("FeedWatcher: 1 new story on Afghanistan peace talks", digest.Subject);
         Assert.Contains(FollowUp.Title, digest.TextBody);
     }
 

@@ -19,11 +19,11 @@ public class StorageTests(PostgresFixture postgres)
     {
         await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateDatabaseAsync());
         var migrator = new Migrator(dataSource, NullLogger<Migrator>.Instance);
-        Assert.Equal(["0001_create_feeds_items_hits", "0002_add_feed_manners", "0003_add_hit_scores"], await migrator.MigrateAsync());
+        Assert.Equal(["0001_create_feeds_items_hits", "0002_add_feed_manners", "0003_add_hit_scores", "0004_digest_outbox"], await migrator.MigrateAsync());
         Assert.Empty(await migrator.MigrateAsync());
         await using var connection = await dataSource.OpenConnectionAsync();
         var tables = await connection.QueryAsync<string>("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1");
-        Assert.Equal(["feeds", "hits", "items", "schema_migrations"], tables);
+        Assert.Equal(["digest_hits", "digests", "feeds", "hits", "items", "schema_migrations"], tables);
     }
 
     [Fact]
@@ -31,7 +31,7 @@ public class StorageTests(PostgresFixture postgres)
     {
         await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateDatabaseAsync());
         var runs = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => new Migrator(dataSource, NullLogger<Migrator>.Instance).MigrateAsync())));
-        Assert.Equal(1, runs.Count(applied => applied.Count == 3));
+        Assert.Equal(1, runs.Count(applied => applied.Count == 4));
         Assert.Equal(3, runs.Count(applied => applied.Count == 0));
     }
 
@@ -82,7 +82,7 @@ public class StorageTests(PostgresFixture postgres)
     }
 
     [Fact]
-    public async Task Hits_are_stored_for_new_items_of_primed_feeds_until_marked_sent()
+    public async Task Hits_are_stored_for_new_items_of_primed_feeds_and_wait_for_each_digest()
     {
         await using var dataSource = await postgres.CreateMigratedDatabaseAsync();
         var feeds = new FeedStore(dataSource);
@@ -104,15 +104,25 @@ public class StorageTests(PostgresFixture postgres)
         Assert.Equal((1, 2), Counts(await items.SavePollAsync(primed, [entry, later], laterMatches, Polled(primed))));
         Assert.Equal((0, 0), Counts(await items.SavePollAsync(primed, [entry, later], laterMatches, Polled(primed)))); // seen: never again
 
-        var unsent = await hits.UnsentAsync();
-        Assert.Equal(["Afghanistan peace talks", "Other"], unsent.Select(h => h.Watch));
+        var unsent = await hits.UnclaimedAsync("Daily", [], 0, 100);
+        Assert.Equal(["Afghanistan peace talks", "Other"], unsent.Select(h => h.Watch)); // the best first
         var first = unsent[0];
         Assert.Equal(["Afghanistan", "Moscow conference"], first.Matched);
         Assert.Equal(("Moscow talks end", "http://a.example/1", "World desk", Now), (first.Title, first.Link, first.Feed, first.PublishedAt));
         Assert.Equal(DateTimeKind.Utc, first.PublishedAt.Kind);
 
-        await hits.MarkSentAsync([first.HitId], Now);
-        Assert.Equal(["Other"], (await hits.UnsentAsync()).Select(h => h.Watch));
+        Assert.Equal(["Other"], (await hits.UnclaimedAsync("Daily", ["OTHER"], 0, 100)).Select(h => h.Watch)); // watches in any case
+        Assert.Equal(["Afghanistan peace talks"], (await hits.UnclaimedAsync("Daily", [], 0.6, 100)).Select(h => h.Watch));
+
+        // A digest claims its hits for its own name only.
+        await using (var connection = await dataSource.OpenConnectionAsync())
+        await using (var transaction = await connection.BeginTransactionAsync())
+        {
+            await DigestStore.InsertAsync(connection, transaction, "Daily", "p1", "m1@test", "s", ["a@example.org"], [1], 1, [first.HitId], [], Now);
+            await transaction.CommitAsync();
+        }
+        Assert.Equal(["Other"], (await hits.UnclaimedAsync("Daily", [], 0, 100)).Select(h => h.Watch));
+        Assert.Equal(2, (await hits.UnclaimedAsync("Weekly", [], 0, 100)).Count);
     }
 
     [Fact]

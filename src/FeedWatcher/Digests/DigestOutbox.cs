@@ -1,0 +1,164 @@
+using FeedWatcher.Configuration;
+using FeedWatcher.Matching;
+using FeedWatcher.Storage;
+using MimeKit;
+using Microsoft.Extensions.Options;
+
+namespace FeedWatcher.Digests;
+
+/// <summary>What one delivery attempt did to a digest: sent, pending (a retry is due later) or failed.</summary>
+public sealed record DeliveryOutcome(long Id, string Name, string State, string? Error);
+
+/// <summary>Makes digests and delivers them, once. A digest is created in one transaction that renders it and
+/// claims its hits, so a hit is in at most one digest of each name; delivery leases one due digest at a time
+/// (another worker's lease is skipped), sends the message exactly as stored, and records the outcome. A crash at
+/// any moment loses no hit and sends again at most the digest that was in flight, with the same Message-ID.
+/// Transient SMTP failures (4xx, connection lost, timeouts, server down) are retried with backoff for up to
+/// <see cref="GiveUpAfter"/>; permanent ones (5xx, authentication, TLS) fail the digest at once, and the next
+/// digest of the same name says so.</summary>
+public sealed class DigestOutbox(
+    DigestStore digests,
+    HitStore hits,
+    FeedStore feeds,
+    MailDelivery delivery,
+    WatchRegistry watches,
+    TermStatistics statistics,
+    IOptionsMonitor<FeedWatcherOptions> options,
+    TimeProvider clock,
+    ILogger<DigestOutbox> logger)
+{
+    public static readonly TimeSpan GiveUpAfter = TimeSpan.FromDays(2), FirstRetry = TimeSpan.FromMinutes(1), LongestRetry = TimeSpan.FromHours(1);
+
+    /// <summary>The digest definition named <paramref name="name"/> (any case); null when there is none.</summary>
+    public DigestOptions? Find(string name) =>
+        options.CurrentValue.Digests.FirstOrDefault(d => d.Name.Equals(name, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>What the next digest would hold, claiming and sending nothing.</summary>
+    public async Task<(DigestDraft Draft, MimeMessage Message)> PreviewAsync(DigestOptions digest, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await digests.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
+        var draft = await DraftAsync(connection, transaction, digest, "preview", digest.MinScore, cancellationToken);
+        return (draft, DigestComposer.Compose(draft));
+    }
+
+    /// <summary>Makes the digest for <paramref name="period"/> (a scheduled time, or a key of a manual send) and
+    /// adds it to the outbox with its hits claimed; the same name and period never make two digests. Returns its
+    /// id, or null when there was nothing to send.</summary>
+    public async Task<long?> CreateAsync(DigestOptions digest, string period, CancellationToken cancellationToken = default) =>
+        await CreateAsync(digest, period, digest.MinScore, digest.SendWhenEmpty, cancellationToken);
+
+    /// <summary>An alert: the hits at or above the digest's AlertScore that it has not carried yet, at once, in a
+    /// message of their own. Null when there are none or the digest has no AlertScore.</summary>
+    public async Task<long?> CreateAlertAsync(DigestOptions digest, CancellationToken cancellationToken = default) =>
+        digest.AlertScore is { } score
+            ? await CreateAsync(digest, $"alert:{clock.GetUtcNow().UtcDateTime:O}", Math.Max(score, digest.MinScore), sendWhenEmpty: false, cancellationToken, alert: true)
+            : null;
+
+    async Task<long?> CreateAsync(DigestOptions digest, string period, double minScore, bool sendWhenEmpty, CancellationToken cancellationToken, bool alert = false)
+    {
+        await using var connection = await digests.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await DigestStore.LockNameAsync(connection, transaction, digest.Name);
+        if (await DigestStore.FindAsync(connection, transaction, digest.Name, period) is { } existing)
+            return existing;
+        var draft = await DraftAsync(connection, transaction, digest, period, minScore, cancellationToken, alert);
+        if (draft.Stories.Count == 0 && draft.Undelivered.Count == 0 && !sendWhenEmpty)
+            return null;
+        var message = DigestComposer.Compose(draft);
+        using var bytes = new MemoryStream();
+        await message.WriteToAsync(bytes, cancellationToken);
+        var id = await DigestStore.InsertAsync(connection, transaction, digest.Name, period, message.MessageId!, message.Subject!,
+            [.. message.To.Mailboxes.Select(m => m.Address)], bytes.ToArray(), draft.Stories.Count,
+            [.. draft.Stories.SelectMany(s => s.HitIds)], [.. draft.Undelivered.Select(u => u.Id)], draft.Now.UtcDateTime);
+        await transaction.CommitAsync(cancellationToken);
+        logger.LogInformation("Digest {Digest} #{Id} ({Stories} stories) added to the outbox as {MessageId}", digest.Name, id, draft.Stories.Count, message.MessageId);
+        return id;
+    }
+
+    async Task<DigestDraft> DraftAsync(Npgsql.NpgsqlConnection connection, Npgsql.NpgsqlTransaction transaction, DigestOptions digest, string period,
+        double minScore, CancellationToken cancellationToken, bool alert = false)
+    {
+        var now = clock.GetUtcNow();
+        // Enough hits for the best MaxItems stories with several feeds and watches each; the rest wait.
+        var candidates = await hits.UnclaimedAsync(digest.Name, digest.Watches, minScore, digest.MaxItems * 10, connection, transaction, cancellationToken);
+        var sameStory = new SameStory(statistics);
+        var aliases = watches.Current.Aliases;
+        var analyzed = new Dictionary<long, AnalyzedItem>();
+        AnalyzedItem Analyze(DigestItem item) =>
+            analyzed.TryGetValue(item.ItemId, out var known) ? known : analyzed[item.ItemId] = new AnalyzedItem(item.Title, item.Summary, aliases);
+        var stories = DigestPlan.Stories(candidates, (a, b) => sameStory.Same(Analyze(a), Analyze(b)), digest.MaxItems);
+        var claimed = stories.Sum(s => s.HitIds.Count());
+        var waiting = alert ? 0 : await DigestStore.UnclaimedCountAsync(connection, transaction, digest.Name, digest.Watches, minScore) - claimed;
+        IReadOnlyList<FeedRow> attention = [];
+        IReadOnlyList<UndeliveredDigest> undelivered = [];
+        if (!alert)
+        {
+            var movedSince = await DigestStore.LastCreatedAsync(connection, transaction, digest.Name) ?? now.UtcDateTime.AddDays(-7);
+            attention = await feeds.NeedingAttentionAsync(movedSince, cancellationToken);
+            undelivered = await DigestStore.UnreportedFailuresAsync(connection, transaction, digest.Name);
+        }
+        return new DigestDraft(digest, period, now, stories, Math.Max(0, waiting), attention, undelivered);
+    }
+
+    /// <summary>Sends every digest that is due, one at a time; returns what became of each.</summary>
+    public async Task<IReadOnlyList<DeliveryOutcome>> DeliverDueAsync(CancellationToken cancellationToken = default)
+    {
+        var outcomes = new List<DeliveryOutcome>();
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var now = clock.GetUtcNow().UtcDateTime;
+            // Long enough for the whole SMTP exchange; a worker that dies holding it frees it when it runs out.
+            var lease = options.CurrentValue.Smtp.Timeout * 3 + TimeSpan.FromMinutes(1);
+            var digest = await digests.LeaseNextAsync(now, now + lease, cancellationToken);
+            if (digest is null) break;
+            outcomes.Add(await DeliverAsync(digest, cancellationToken));
+        }
+        return outcomes;
+    }
+
+    async Task<DeliveryOutcome> DeliverAsync(OutboxDigest digest, CancellationToken cancellationToken)
+    {
+        string destination;
+        try
+        {
+            using var stream = new MemoryStream(digest.Message);
+            var message = await MimeMessage.LoadAsync(stream, cancellationToken);
+            destination = await delivery.DeliverAsync(message, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            var now = clock.GetUtcNow().UtcDateTime;
+            var error = MailDelivery.Describe(e);
+            if (MailDelivery.IsPermanent(e) || now - digest.CreatedAt >= GiveUpAfter)
+            {
+                var reason = MailDelivery.IsPermanent(e) ? error : $"gave up after {digest.Attempts} attempts: {error}";
+                await digests.RecordAsync(digest.Id, digest.Attempts, "failed", now, reason, cancellationToken: CancellationToken.None);
+                logger.LogError("Digest {Digest} #{Id} ({MessageId}) failed and will not be retried; the next digest will say so: {Error}",
+                    digest.Name, digest.Id, digest.MessageId, reason);
+                return new DeliveryOutcome(digest.Id, digest.Name, "failed", reason);
+            }
+            else
+            {
+                var next = now + RetryDelay(digest.Attempts);
+                await digests.RecordAsync(digest.Id, digest.Attempts, "pending", now, error, next, CancellationToken.None);
+                logger.LogWarning("Digest {Digest} #{Id} ({MessageId}) not sent (attempt {Attempt}), retrying at {Next:u}: {Error}",
+                    digest.Name, digest.Id, digest.MessageId, digest.Attempts, next, error);
+                return new DeliveryOutcome(digest.Id, digest.Name, "pending", $"{error} (retrying at {next:u})");
+            }
+        }
+        // Sent: if the process dies before this is recorded, the lease runs out and the same message goes again.
+        await digests.RecordAsync(digest.Id, digest.Attempts, "sent", clock.GetUtcNow().UtcDateTime, null, cancellationToken: CancellationToken.None);
+        logger.LogInformation("Digest {Digest} #{Id} ({Stories} stories) sent to {Destination} as {MessageId}", digest.Name, digest.Id, digest.Stories, destination, digest.MessageId);
+        return new DeliveryOutcome(digest.Id, digest.Name, "sent", null);
+    }
+
+    /// <summary>1 minute after the first failure, doubling to at most an hour, with 20% jitter so that instances
+    /// that failed together do not retry together.</summary>
+    internal static TimeSpan RetryDelay(int attempts)
+    {
+        var delay = FirstRetry * Math.Pow(2, Math.Min(attempts - 1, 20));
+        if (delay > LongestRetry) delay = LongestRetry;
+        return delay * (0.8 + 0.4 * Random.Shared.NextDouble());
+    }
+}
