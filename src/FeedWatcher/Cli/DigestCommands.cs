@@ -16,10 +16,10 @@ public static class DigestCommands
         var html = new Option<FileInfo>("--html") { Description = "Write the HTML part to this file." };
         var text = new Option<FileInfo>("--text") { Description = "Write the plain-text part to this file instead of printing it." };
         var preview = new Command("preview", "Render what the next digest would hold, without sending or claiming anything.") { name, html, text };
-        preview.SetAction(r => AppHost.WithHostAsync(CommandLine.Settings(r), async host =>
+        preview.SetAction(r => AppHost.WithHostAsync(SettingsAndName(r, name).Settings, async host =>
         {
             var outbox = await ReadyAsync(host);
-            if (Select(outbox, host, r.GetValue(name)) is not { } digests) return 1;
+            if (Select(outbox, host, SettingsAndName(r, name).Name) is not { } digests) return 1;
             foreach (var digest in digests)
             {
                 var (draft, message) = await outbox.PreviewAsync(digest);
@@ -39,10 +39,10 @@ public static class DigestCommands
         }, dataCommand: true));
 
         var send = new Command("send", "Make the digest now from the hits it has not carried yet, and send it with whatever else is due.") { name };
-        send.SetAction(r => AppHost.WithHostAsync(CommandLine.Settings(r), async host =>
+        send.SetAction(r => AppHost.WithHostAsync(SettingsAndName(r, name).Settings, async host =>
         {
             var outbox = await ReadyAsync(host);
-            if (Select(outbox, host, r.GetValue(name)) is not { } digests) return 1;
+            if (Select(outbox, host, SettingsAndName(r, name).Name) is not { } digests) return 1;
             var now = host.Services.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime;
             foreach (var digest in digests)
             {
@@ -60,6 +60,13 @@ public static class DigestCommands
 
         return new Command("digest", "Preview or send digests.") { preview, send };
     }
+
+    // A setting (--Section:Key=value) right after the command is taken for the optional NAME by the parser: it
+    // goes back to the settings.
+    static (string[] Settings, string? Name) SettingsAndName(ParseResult result, Argument<string?> name) =>
+        result.GetValue(name) is { } given && given.StartsWith("--", StringComparison.Ordinal)
+            ? ([given, .. CommandLine.Settings(result)], null)
+            : (CommandLine.Settings(result), result.GetValue(name));
 
     static async Task<DigestOutbox> ReadyAsync(IHost host)
     {

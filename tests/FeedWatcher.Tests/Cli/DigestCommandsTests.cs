@@ -4,12 +4,47 @@ using FeedWatcher.Tests.Infrastructure;
 
 namespace FeedWatcher.Tests.Cli;
 
-/// <summary><c>feedwatcher same-story</c> as a user runs it.</summary>
-public sealed class DigestCommandsTests : IDisposable
+/// <summary><c>feedwatcher digest</c> and <c>feedwatcher same-story</c> as a user runs them.</summary>
+[Collection(DatabaseCollection.Name)]
+public sealed class DigestCommandsTests(PostgresFixture postgres) : IDisposable
 {
     readonly string _directory = TestHost.TemporaryDirectory();
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    async Task<string[]> SettingsAsync() =>
+    [
+        $"--FeedWatcher:Database:ConnectionString={await postgres.CreateDatabaseAsync()}", $"--FeedWatcher:StateDirectory={_directory}",
+        "--FeedWatcher:Digests:0:Name=Daily", "--FeedWatcher:Digests:0:TimeZone=Etc/UTC", "--FeedWatcher:Digests:0:SendWhenEmpty=true",
+    ];
+
+    [Fact]
+    public async Task Digest_preview_renders_without_sending_and_send_delivers()
+    {
+        var settings = await SettingsAsync();
+        var html = Path.Combine(_directory, "digest.html");
+
+        var (exit, output, error) = await CliRunner.RunAsync(["digest", "preview", "daily", "--html", html, .. settings]);
+        Assert.True(exit == 0, error);
+        Assert.StartsWith("Subject: FeedWatcher: no new stories\n", output.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        Assert.Contains("FeedWatcher digest \"Daily\"", output, StringComparison.Ordinal);
+        Assert.StartsWith("<!DOCTYPE html>", File.ReadAllText(html), StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(_directory, "pickup")));
+
+        (exit, output, error) = await CliRunner.RunAsync(["digest", "send", .. settings]);
+        Assert.True(exit == 0, error);
+        Assert.Contains("Digest Daily: #1 added to the outbox", output, StringComparison.Ordinal);
+        Assert.Contains("Digest Daily #1 sent", output, StringComparison.Ordinal);
+        Assert.Single(Directory.GetFiles(Path.Combine(_directory, "pickup"), "*.eml"));
+    }
+
+    [Fact]
+    public async Task Digest_commands_name_an_unknown_digest()
+    {
+        var (exit, _, error) = await CliRunner.RunAsync(["digest", "send", "weekly", .. await SettingsAsync()]);
+        Assert.Equal(1, exit);
+        Assert.Contains("no digest named 'weekly' (digests: Daily)", error, StringComparison.Ordinal);
+    }
 
     [Fact]
     public async Task Same_story_prints_one_line_per_pair_with_the_shipped_decision()

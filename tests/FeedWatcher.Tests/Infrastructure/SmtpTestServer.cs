@@ -49,6 +49,13 @@ public sealed class SmtpTestServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Answers the next message with <paramref name="code"/> (451, 554, ...) instead of accepting it;
+    /// answers queue up, one per message.</summary>
+    public void AnswerNext(int code, string text) => _store.Answers.Enqueue(new SmtpResponse((SmtpReplyCode)code, text));
+
+    /// <summary>How many messages were offered, accepted or not.</summary>
+    public int Offered => _store.Offered;
+
     /// <summary>Messages received so far.</summary>
     public IReadOnlyList<MimeMessage> Received => _store.Messages.ToList();
 
@@ -78,10 +85,16 @@ public sealed class SmtpTestServer : IAsyncDisposable
     {
         public List<MimeMessage> Messages { get; } = [];
         public Channel<MimeMessage> Arrivals { get; } = Channel.CreateUnbounded<MimeMessage>();
+        public System.Collections.Concurrent.ConcurrentQueue<SmtpResponse> Answers { get; } = new();
+        int _offered;
+        public int Offered => Volatile.Read(ref _offered);
 
         public override async Task<SmtpResponse> SaveAsync(ISessionContext context, IMessageTransaction transaction,
             ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
         {
+            Interlocked.Increment(ref _offered);
+            if (Answers.TryDequeue(out var answer))
+                return answer;
             using var stream = new MemoryStream(buffer.ToArray());
             var message = await MimeMessage.LoadAsync(stream, cancellationToken);
             lock (Messages) Messages.Add(message);
