@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Scores `feedwatcher same-story --pairs` against the human judgments of ../shared/dedup/pairs.jsonl.
 
-    python3 bench/same-story/score.py PAIRS.jsonl OUTPUT.jsonl
+    python3 bench/same-story/score.py PAIRS.jsonl OUTPUT.jsonl [FIELD ...]
 
 Counts only pairs whose same_story is true or false. Prints, for all pairs and for the headline pairs alone:
 precision and recall at FeedWatcher's shipped threshold (its own "same" field), and the best F1 over every
-threshold with the threshold that gives it.
+threshold with the threshold that gives it. Each further FIELD (say "meaning" or "terms", printed by
+`same-story --parts`) is scored on its own too: best F1 over thresholds.
 """
 import json
 import sys
@@ -28,7 +29,7 @@ def best_f1(rows):
     return best, threshold
 
 
-def main(pairs_path, output_path):
+def main(pairs_path, output_path, fields):
     truth = {}
     source = {}
     for line in open(pairs_path, encoding="utf-8"):
@@ -55,9 +56,14 @@ def main(pairs_path, output_path):
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0
         best, threshold = best_f1([(out[i]["score"], truth[i]) for i in ids])
         print(f"| {name} | {len(ids)} | {precision:.3f} | {recall:.3f} | {f1:.3f} | {best:.3f} | {threshold} |")
+    for field in fields:
+        for name, keep in (("all", lambda i: True), ("headlines", lambda i: source[i].startswith("headlines/"))):
+            ids = [i for i in truth if keep(i)]
+            best, threshold = best_f1([(out[i][field], truth[i]) for i in ids])
+            print(f"{field} alone, {name}: best F1 {best:.3f} at {threshold}")
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3:
+    if len(sys.argv) < 3:
         sys.exit(__doc__)
-    main(sys.argv[1], sys.argv[2])
+    main(sys.argv[1], sys.argv[2], sys.argv[3:])

@@ -95,8 +95,9 @@ public static class DigestCommands
     public static Command SameStoryCommand()
     {
         var pairs = new Option<FileInfo>("--pairs") { Description = "Pairs of texts, one JSON object a line: id, a, b (each text taken as an item title).", Required = true };
+        var parts = new Option<bool>("--parts") { Description = "Also print the two parts of the score: \"meaning\" (sentence embeddings) and \"terms\" (shared terms)." };
         var command = new Command("same-story", "Score pairs of texts as the digest does before merging one story from several feeds: "
-            + "one JSON line per pair, {\"id\", \"score\", \"same\"}. Term weights are learnt from the file's own texts; aliases are the configured global ones.") { pairs };
+            + "one JSON line per pair, {\"id\", \"score\", \"same\"}. Term weights are learnt from the file's own texts; aliases are the configured global ones.") { pairs, parts };
         command.SetAction(async r =>
         {
             var file = r.GetValue(pairs)!;
@@ -114,19 +115,18 @@ public static class DigestCommands
             var options = FeedWatcherServices.CreateBuilder(CommandLine.Settings(r)).Configuration.GetSection(FeedWatcherOptions.Section).Get<FeedWatcherOptions>() ?? new();
             var aliases = new AliasTable(options.Aliases);
             var statistics = new TermStatistics();
-            var analyzed = new Dictionary<string, AnalyzedItem>(StringComparer.Ordinal);
-            foreach (var text in read.SelectMany(p => new[] { p.A, p.B }))
-            {
-                if (analyzed.ContainsKey(text)) continue;
-                var item = new AnalyzedItem(text, "", aliases);
-                analyzed[text] = item;
-                statistics.Observe(item.Similarity);
-            }
-            var sameStory = new SameStory(statistics);
+            var texts = read.SelectMany(p => new[] { p.A, p.B }).Distinct(StringComparer.Ordinal).ToList();
+            foreach (var text in texts)
+                statistics.Observe(new AnalyzedItem(text, "", aliases).Similarity);
+            var sameStory = new SameStory(statistics, aliases);
+            var titles = sameStory.Prepare(texts).ToDictionary(t => t.Text, StringComparer.Ordinal);
             foreach (var (id, a, b) in read)
             {
-                var score = Math.Round(sameStory.Score(analyzed[a], analyzed[b]), 4);
-                await Console.Out.WriteLineAsync(JsonSerializer.Serialize(new { id, score, same = score >= SameStory.Threshold }));
+                var score = Math.Round(sameStory.Score(titles[a], titles[b]), 4);
+                var same = score >= SameStory.Threshold;
+                await Console.Out.WriteLineAsync(r.GetValue(parts)
+                    ? JsonSerializer.Serialize(new { id, score, same, meaning = Math.Round(SameStory.Meaning(titles[a], titles[b]), 4), terms = Math.Round(sameStory.SharedTerms(titles[a].Terms, titles[b].Terms), 4) })
+                    : JsonSerializer.Serialize(new { id, score, same }));
             }
             return 0;
         });

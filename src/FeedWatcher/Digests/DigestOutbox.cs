@@ -82,12 +82,12 @@ public sealed class DigestOutbox(
         var now = clock.GetUtcNow();
         // Enough hits for the best MaxItems stories with several feeds and watches each; the rest wait.
         var candidates = await hits.UnclaimedAsync(digest.Name, digest.Watches, minScore, digest.MaxItems * 10, connection, transaction, cancellationToken);
-        var sameStory = new SameStory(statistics);
-        var aliases = watches.Current.Aliases;
-        var analyzed = new Dictionary<long, AnalyzedItem>();
-        AnalyzedItem Analyze(DigestItem item) =>
-            analyzed.TryGetValue(item.ItemId, out var known) ? known : analyzed[item.ItemId] = new AnalyzedItem(item.Title, item.Summary, aliases);
-        var stories = DigestPlan.Stories(candidates, (a, b) => sameStory.Same(Analyze(a), Analyze(b)), digest.MaxItems);
+        // Titles compared for the same story: all encoded at once, each once.
+        var sameStory = new SameStory(statistics, watches.Current.Aliases);
+        var items = candidates.DistinctBy(h => h.ItemId).ToList();
+        var titles = sameStory.Prepare([.. items.Select(h => h.Title)], cancellationToken);
+        var byItem = items.Select((h, i) => (h.ItemId, Title: titles[i])).ToDictionary(x => x.ItemId, x => x.Title);
+        var stories = DigestPlan.Stories(candidates, (a, b) => sameStory.Same(byItem[a.ItemId], byItem[b.ItemId]), digest.MaxItems);
         var claimed = stories.Sum(s => s.HitIds.Count());
         var waiting = alert ? 0 : await DigestStore.UnclaimedCountAsync(connection, transaction, digest.Name, digest.Watches, minScore) - claimed;
         IReadOnlyList<FeedRow> attention = [];
