@@ -214,7 +214,7 @@ public class DigestComposerTests
         Assert.Equal(File.ReadAllText(path).ReplaceLineEndings("\n"), actual);
     }
 
-    static string FindTestsDirectory()
+    internal static string FindTestsDirectory()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
