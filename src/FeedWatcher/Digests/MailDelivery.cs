@@ -56,8 +56,11 @@ public sealed class MailDelivery(IOptionsMonitor<FeedWatcherOptions> options, IL
     async Task<string> WriteToPickupAsync(MimeMessage message, string folder, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(folder);
-        var id = (message.MessageId ?? "").Split('@')[0].Replace("digest.", "", StringComparison.Ordinal);
-        var name = FormattableString.Invariant($"digest-{message.Date.UtcDateTime:yyyyMMdd-HHmmss}-{id[..Math.Min(8, id.Length)]}.eml");
+        // The digest's name and the start of its hash, from the Message-ID (name-slug.hash@feedwatcher).
+        var id = System.Text.RegularExpressions.Regex.Replace((message.MessageId ?? "").Split('@')[0], "[^A-Za-z0-9.-]", "");
+        var dot = id.LastIndexOf('.');
+        var label = dot < 0 ? id[..Math.Min(8, id.Length)] : id[..dot] + "-" + id[(dot + 1)..][..Math.Min(8, id.Length - dot - 1)];
+        var name = FormattableString.Invariant($"digest-{message.Date.UtcDateTime:yyyyMMdd-HHmmss}-{label}.eml");
         var path = Path.Combine(folder, name);
         var temporary = path + ".tmp";
         await message.WriteToAsync(temporary, cancellationToken);
