@@ -18,27 +18,11 @@ public sealed class DigestOutboxTests(PostgresFixture postgres) : PipelineTest(p
     static readonly Item Second = new("moscow-3", "Taliban envoys to join next round of Afghanistan talks in Moscow",
         "Russia said the Taliban would attend; the United States will again stay away from the Afghanistan talks.");
 
-    static Dictionary<string, string?> Settings(int port, string? feedUrl = null)
-    {
-        var settings = new Dictionary<string, string?>
-        {
-            ["FeedWatcher:Smtp:Host"] = "127.0.0.1",
-            ["FeedWatcher:Smtp:Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["FeedWatcher:Smtp:Security"] = "None",
-            ["FeedWatcher:Smtp:Timeout"] = "00:00:05",
-            ["FeedWatcher:Digests:0:Name"] = "Daily",
-            ["FeedWatcher:Digests:0:TimeZone"] = "Etc/UTC",
-            ["FeedWatcher:Digests:0:To:0"] = "editor@example.org",
-        };
-        if (feedUrl is not null) settings["FeedWatcher:Feeds:0:Url"] = feedUrl;
-        return settings;
-    }
-
     // A host whose database holds two hits waiting for the digest.
     async Task<IHost> WithHitsAsync(int port, string? connectionString = null)
     {
         Server.Feed("/world.rss", Rss("World desk", Unrelated));
-        var host = await BuildHostAsync(Settings(port, Server.Url("/world.rss")), connectionString);
+        var host = await BuildHostAsync(SmtpSettings(port, Server.Url("/world.rss")), connectionString);
         await PollOnceAsync(host);
         Server.Feed("/world.rss", Rss("World desk", FollowUp, Second, Unrelated));
         Clock.Advance(TimeSpan.FromHours(1));
@@ -187,7 +171,7 @@ public sealed class DigestOutboxTests(PostgresFixture postgres) : PipelineTest(p
         await using var smtp = await SmtpTestServer.StartAsync();
         var connectionString = await Postgres.CreateDatabaseAsync();
         using var first = await WithHitsAsync(smtp.Port, connectionString);
-        using var second = await BuildHostAsync(Settings(smtp.Port, Server.Url("/world.rss")), connectionString);
+        using var second = await BuildHostAsync(SmtpSettings(smtp.Port, Server.Url("/world.rss")), connectionString);
 
         // Both instances' schedules fire for the same time, and both deliver, at once, several times over.
         var created = await Task.WhenAll(Enumerable.Range(0, 4).Select(i => Task.Run(() => CreateAsync(i % 2 == 0 ? first : second))));
@@ -224,7 +208,7 @@ public sealed class DigestOutboxTests(PostgresFixture postgres) : PipelineTest(p
     {
         await using var smtp = await SmtpTestServer.StartAsync();
         Server.Feed("/world.rss", Rss("World desk", Unrelated));
-        var settings = Settings(smtp.Port, Server.Url("/world.rss"));
+        var settings = SmtpSettings(smtp.Port, Server.Url("/world.rss"));
         settings["FeedWatcher:Digests:0:AlertScore"] = "0.1";
         using var host = await BuildHostAsync(settings);
         var digest = Outbox(host).Find("Daily")!;

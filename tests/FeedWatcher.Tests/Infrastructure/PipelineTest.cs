@@ -36,6 +36,24 @@ public abstract class PipelineTest(PostgresFixture postgres) : IAsyncLifetime
         return host;
     }
 
+    /// <summary>Settings for SMTP on loopback at <paramref name="port"/> and one digest, "Daily", to one editor;
+    /// polling <paramref name="feedUrl"/> when given.</summary>
+    protected static Dictionary<string, string?> SmtpSettings(int port, string? feedUrl = null)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["FeedWatcher:Smtp:Host"] = "127.0.0.1",
+            ["FeedWatcher:Smtp:Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["FeedWatcher:Smtp:Security"] = "None",
+            ["FeedWatcher:Smtp:Timeout"] = "00:00:05",
+            ["FeedWatcher:Digests:0:Name"] = "Daily",
+            ["FeedWatcher:Digests:0:TimeZone"] = "Etc/UTC",
+            ["FeedWatcher:Digests:0:To:0"] = "editor@example.org",
+        };
+        if (feedUrl is not null) settings["FeedWatcher:Feeds:0:Url"] = feedUrl;
+        return settings;
+    }
+
     protected static Task<IReadOnlyList<RefreshOutcome>> PollOnceAsync(IHost host) =>
         host.Services.GetRequiredService<PollCycle>().RunAsync(default);
 }

@@ -16,16 +16,6 @@ namespace FeedWatcher.Tests.Pipeline;
 [Collection(DatabaseCollection.Name)]
 public sealed class EndToEndTests(PostgresFixture postgres) : PipelineTest(postgres)
 {
-    static Dictionary<string, string?> Smtp(int port) => new()
-    {
-        ["FeedWatcher:Smtp:Host"] = "127.0.0.1",
-        ["FeedWatcher:Smtp:Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["FeedWatcher:Smtp:Security"] = "None",
-        ["FeedWatcher:Digests:0:Name"] = "Daily",
-        ["FeedWatcher:Digests:0:TimeZone"] = "Etc/UTC",
-        ["FeedWatcher:Digests:0:To:0"] = "editor@example.org",
-    };
-
     Task<IReadOnlyList<RefreshOutcome>> PollAsync(IHost host)
     {
         Clock.Advance(TimeSpan.FromHours(1)); // every feed is due again
@@ -49,7 +39,7 @@ public sealed class EndToEndTests(PostgresFixture postgres) : PipelineTest(postg
     {
         await using var smtp = await SmtpTestServer.StartAsync();
         Server.Feed("/world.rss", Rss("World desk", Unrelated, Background));
-        var settings = Smtp(smtp.Port);
+        var settings = SmtpSettings(smtp.Port);
         settings["FeedWatcher:Feeds:0:Url"] = Server.Url("/world.rss");
         settings["FeedWatcher:Feeds:0:Name"] = "World desk";
         using var host = await BuildHostAsync(settings);
@@ -119,7 +109,7 @@ public sealed class EndToEndTests(PostgresFixture postgres) : PipelineTest(postg
     {
         var port = SmtpTestServer.FreePort(); // nothing listens there yet
         Server.Feed("/world.rss", Rss("World", Unrelated));
-        var settings = Smtp(port);
+        var settings = SmtpSettings(port);
         settings["FeedWatcher:Feeds:0:Url"] = Server.Url("/world.rss");
         using var host = await BuildHostAsync(settings);
         await PollAsync(host);
@@ -170,7 +160,7 @@ public sealed class EndToEndTests(PostgresFixture postgres) : PipelineTest(postg
             await using var connection = await dataSource.OpenConnectionAsync();
             await connection.ExecuteAsync("INSERT INTO feeds (url, name, primed) VALUES (@Url, 'World desk', true)", new { Url = Server.Url("/world.rss") });
         }
-        var settings = Smtp(smtp.Port);
+        var settings = SmtpSettings(smtp.Port);
         settings["FeedWatcher:Feeds:0:Url"] = Server.Url("/world.rss");
         settings["FeedWatcher:Polling:CheckInterval"] = "00:00:01";
         settings["FeedWatcher:Digests:0:Schedule"] = "* * * * * ?";
