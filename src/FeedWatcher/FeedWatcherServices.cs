@@ -15,14 +15,29 @@ namespace FeedWatcher;
 /// <summary>All of FeedWatcher's services, in one place.</summary>
 public static class FeedWatcherServices
 {
-    /// <summary>The host with FeedWatcher's configuration sources: the shipped appsettings.json beside the
-    /// binary, then environment variables (FeedWatcher__Smtp__Password, ...), then the command line.</summary>
-    public static HostApplicationBuilder CreateBuilder(string[] args)
+    /// <summary>The host with FeedWatcher's configuration sources, each over the one before: the shipped
+    /// appsettings.json beside the binary, the administrator's <c>appsettings.json</c> in
+    /// <paramref name="systemDirectory"/> (by default systemd's <c>$CONFIGURATION_DIRECTORY</c>, else
+    /// /etc/feedwatcher; a list there replaces the shipped list, see <see cref="LayeredJsonSource"/>),
+    /// environment variables (FeedWatcher__Smtp__Password, ...), then the command line. Both files are read
+    /// again when they change.</summary>
+    public static HostApplicationBuilder CreateBuilder(string[] args, string? systemDirectory = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        // The shipped file and the administrator's are read as one, where the standard appsettings.json was.
+        var sources = builder.Configuration.Sources;
+        var shipped = sources.Select((source, i) => (source, i))
+            .First(x => x.source is Microsoft.Extensions.Configuration.Json.JsonConfigurationSource { Path: "appsettings.json" }).i;
+        sources[shipped] = new LayeredJsonSource(Path.Combine(AppContext.BaseDirectory, "appsettings.json"),
+            Path.Combine(systemDirectory ?? SystemConfigurationDirectory(), "appsettings.json"));
         ValidatedOptionsMonitor.IgnoreReloadErrors(builder.Configuration);
         return builder;
     }
+
+    /// <summary>Where the administrator's settings live: systemd's <c>$CONFIGURATION_DIRECTORY</c> (set by
+    /// ConfigurationDirectory=feedwatcher), else /etc/feedwatcher.</summary>
+    public static string SystemConfigurationDirectory() =>
+        Environment.GetEnvironmentVariable("CONFIGURATION_DIRECTORY") is { Length: > 0 } fromSystemd ? fromSystemd.Split(':')[0] : "/etc/feedwatcher";
 
     public static IHostApplicationBuilder AddFeedWatcher(this IHostApplicationBuilder builder)
     {

@@ -44,6 +44,9 @@ public static class CommandLine
         var check = new Command("check", "Check the configuration and report every problem with its path.");
         check.SetAction(r => AppHost.CheckConfiguration(FeedWatcherServices.CreateBuilder(Settings(r)).Configuration) ? 0 : 1);
         config.Subcommands.Add(check);
+        var show = new Command("show", "Print the configuration in force (every layer applied), secrets masked, and where each layer comes from.");
+        show.SetAction(r => ConfigShow.Run(FeedWatcherServices.CreateBuilder(Settings(r)).Configuration));
+        config.Subcommands.Add(show);
 
         var files = new Argument<string[]>("files") { Description = "Feed files to read.", Arity = ArgumentArity.OneOrMore };
         var json = new Option<bool>("--json") { Description = "One JSON object per file, per line." };
@@ -52,7 +55,7 @@ public static class CommandLine
 
         foreach (var command in new[] { run, migrate, config, parse, FeedsCommand.Build(), PollCommand.Build(), WatchCommands.Match(), WatchCommands.Backtest(), DigestCommands.Digest(), DigestCommands.SameStoryCommand() })
             root.Subcommands.Add(command);
-        foreach (var command in root.Subcommands.Append(check).Concat(root.Subcommands.SelectMany(c => c.Subcommands)))
+        foreach (var command in root.Subcommands.Append(check).Append(show).Concat(root.Subcommands.SelectMany(c => c.Subcommands)))
             command.TreatUnmatchedTokensAsErrors = command == parse;
         root.TreatUnmatchedTokensAsErrors = false;
         return root;

@@ -80,9 +80,14 @@ public sealed class ValidatedOptionsMonitor : IOptionsMonitor<FeedWatcherOptions
     public static IEnumerable<string> BrokenJsonFiles(IConfiguration configuration)
     {
         if (configuration is not IConfigurationRoot root) yield break;
-        foreach (var provider in root.Providers.OfType<JsonConfigurationProvider>())
+        var paths = root.Providers.SelectMany(provider => provider switch
         {
-            var path = provider.Source.FileProvider?.GetFileInfo(provider.Source.Path ?? "").PhysicalPath;
+            JsonConfigurationProvider json => [json.Source.FileProvider?.GetFileInfo(json.Source.Path ?? "").PhysicalPath],
+            LayeredJsonProvider layered => new string?[] { layered.Source.ShippedPath, layered.Source.SystemPath },
+            _ => [],
+        });
+        foreach (var path in paths)
+        {
             if (path is null || !File.Exists(path)) continue;
             string? problem = null;
             try
@@ -91,6 +96,7 @@ public sealed class ValidatedOptionsMonitor : IOptionsMonitor<FeedWatcherOptions
             }
             catch (JsonException e) { problem = $"{path}: not valid JSON at line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}"; }
             catch (IOException e) { problem = $"{path}: {e.Message}"; }
+            catch (UnauthorizedAccessException e) { problem = $"{path}: {e.Message}"; }
             if (problem is not null) yield return problem;
         }
     }
