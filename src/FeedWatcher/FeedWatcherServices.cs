@@ -43,6 +43,9 @@ public static class FeedWatcherServices
     {
         DefaultTypeMap.MatchNamesWithUnderscores = true;
         var services = builder.Services;
+        // Under systemd: READY=1 once started (migrations applied), STOPPING=1 on shutdown, and log lines in the
+        // journal's format with their priority. Elsewhere nothing changes.
+        services.AddSystemd();
         services.AddOptions<FeedWatcherOptions>().Bind(builder.Configuration.GetSection(FeedWatcherOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<FeedWatcherOptions>, OptionsValidator>();
         services.AddSingleton<IOptionsMonitor<FeedWatcherOptions>, ValidatedOptionsMonitor>();

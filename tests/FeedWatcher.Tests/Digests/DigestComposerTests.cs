@@ -3,6 +3,7 @@ using FeedWatcher.Configuration;
 using FeedWatcher.Digests;
 using FeedWatcher.Matching;
 using FeedWatcher.Storage;
+using FeedWatcher.Tests.Infrastructure;
 using MimeKit;
 
 namespace FeedWatcher.Tests.Digests;
@@ -205,21 +206,12 @@ public class DigestComposerTests
         var path = Path.Combine(AppContext.BaseDirectory, "Digests", "golden", name);
         if (Environment.GetEnvironmentVariable("FEEDWATCHER_UPDATE_GOLDEN") == "1")
         {
-            var source = Path.Combine(FindTestsDirectory(), "Digests", "golden", name);
+            var source = Path.Combine(Repository.Tests, "Digests", "golden", name);
             Directory.CreateDirectory(Path.GetDirectoryName(source)!);
             File.WriteAllText(source, actual);
             return;
         }
         Assert.True(File.Exists(path), $"no golden file {name}: run the tests once with FEEDWATCHER_UPDATE_GOLDEN=1");
         Assert.Equal(File.ReadAllText(path).ReplaceLineEndings("\n"), actual);
-    }
-
-    internal static string FindTestsDirectory()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "FeedWatcher.Tests.csproj"))) return dir.FullName;
-        }
-        throw new DirectoryNotFoundException("FeedWatcher.Tests.csproj not found above the test binary");
     }
 }

@@ -4,6 +4,7 @@ using FeedWatcher.Configuration;
 using FeedWatcher.Digests;
 using FeedWatcher.Matching;
 using FeedWatcher.Storage;
+using FeedWatcher.Tests.Infrastructure;
 
 namespace FeedWatcher.Tests.Digests;
 
@@ -102,7 +103,7 @@ public sealed class SampleDigestTests
 
         if (Environment.GetEnvironmentVariable("FEEDWATCHER_UPDATE_GOLDEN") == "1")
         {
-            var golden = Path.Combine(DigestComposerTests.FindTestsDirectory(), "Digests", "golden");
+            var golden = Path.Combine(Repository.Tests, "Digests", "golden");
             File.WriteAllText(Path.Combine(golden, "sample-digest.txt"), $"Subject: {message.Subject}\n\n" + text.ReplaceLineEndings("\n"));
             File.WriteAllText(Path.Combine(golden, "sample-digest.html"), message.HtmlBody);
         }
