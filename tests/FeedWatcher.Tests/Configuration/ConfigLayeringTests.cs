@@ -51,6 +51,16 @@ public sealed class ConfigLayeringTests : IDisposable
     }
 
     [Fact]
+    public void The_installed_example_file_reads_cleanly()
+    {
+        File.Copy(Path.Combine(Repository.Root, "deploy", "appsettings.example.json"), SystemFile);
+        var configuration = FeedWatcherServices.CreateBuilder([], _system).Configuration;
+        Assert.Empty(ValidatedOptionsMonitor.BrokenJsonFiles(configuration));
+        Assert.Empty(ConfigValidator.Validate(configuration));
+        Assert.Equal("Afghanistan peace talks", Assert.Single(Options(configuration).Watches).Name);
+    }
+
+    [Fact]
     public void Without_the_administrators_file_the_shipped_settings_apply()
     {
         var options = Options(FeedWatcherServices.CreateBuilder([], Path.Combine(_system, "missing")).Configuration);
