@@ -46,6 +46,12 @@ public static class FeedWatcherServices
         // Under systemd: READY=1 once started (migrations applied), STOPPING=1 on shutdown, and log lines in the
         // journal's format with their priority. Elsewhere nothing changes.
         services.AddSystemd();
+        if (Microsoft.Extensions.Hosting.Systemd.SystemdHelpers.IsSystemdService())
+        {
+            // The journal stamps each line itself and reads its priority from the systemd format.
+            services.PostConfigure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.FormatterName = Microsoft.Extensions.Logging.Console.ConsoleFormatterNames.Systemd);
+            services.PostConfigure<Microsoft.Extensions.Logging.Console.ConsoleFormatterOptions>(o => o.TimestampFormat = null);
+        }
         services.AddOptions<FeedWatcherOptions>().Bind(builder.Configuration.GetSection(FeedWatcherOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<FeedWatcherOptions>, OptionsValidator>();
         services.AddSingleton<IOptionsMonitor<FeedWatcherOptions>, ValidatedOptionsMonitor>();

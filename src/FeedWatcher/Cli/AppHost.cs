@@ -24,6 +24,8 @@ public static class AppHost
         {
             if (dataCommand)
                 StandardErrorWarningsOnly(logging);
+            else if (Microsoft.Extensions.Hosting.Systemd.SystemdHelpers.IsSystemdService())
+                logging.AddConfiguration(builder.Configuration.GetSection("Logging")).AddSystemdConsole(o => o.TimestampFormat = null);
             else
                 logging.AddConfiguration(builder.Configuration.GetSection("Logging"))
                     .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });

@@ -189,6 +189,8 @@ public sealed class PrivatePostgres : IAsyncDisposable
         }
         foreach (var a in arguments) start.ArgumentList.Add(a);
         start.Environment["LC_ALL"] = "C";
+        // Under systemd (Type=notify) the server would tell systemd it is ready on FeedWatcher's behalf.
+        start.Environment.Remove("NOTIFY_SOCKET");
         using var process = Process.Start(start) ?? throw new PrivatePostgresException($"could not start {file}");
         var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
         var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
