@@ -12,7 +12,8 @@ public static class AppHost
     /// <param name="settings">Configuration overrides from the command line.</param>
     /// <param name="body">The command's work.</param>
     /// <param name="dataCommand">A command whose standard output is data: logs go to standard error, warnings and worse only.</param>
-    public static async Task<int> WithHostAsync(string[] settings, Func<IHost, Task<int>> body, bool dataCommand = false)
+    /// <param name="worker">The worker (run): it owns the private PostgreSQL it runs on, and stops it when it stops.</param>
+    public static async Task<int> WithHostAsync(string[] settings, Func<IHost, Task<int>> body, bool dataCommand = false, bool worker = false)
     {
         var builder = FeedWatcherServices.CreateBuilder(settings);
         if (!CheckConfiguration(builder.Configuration, quietWhenValid: true))
@@ -35,6 +36,9 @@ public static class AppHost
         try
         {
             await using var privateDatabase = await StartPrivateDatabaseIfNeededAsync(builder, options, loggerFactory);
+            // The worker owns the private server it runs on; a command stops only one it started that nobody uses.
+            if (privateDatabase is not null && worker)
+                (privateDatabase.Owner, privateDatabase.StopWhileInUse) = (true, true);
             builder.AddFeedWatcher();
             using var host = builder.Build();
             return await body(host);

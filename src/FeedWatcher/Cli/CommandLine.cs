@@ -82,5 +82,5 @@ public static class CommandLine
     {
         await host.RunAsync();
         return 0;
-    });
+    }, worker: true);
 }

@@ -20,8 +20,9 @@ public sealed class PrivatePostgres : IAsyncDisposable
     readonly string? _runAs;
     readonly ILogger _logger;
 
-    PrivatePostgres(string pgCtl, string? runAs, string directory, int port, string password, ILogger logger)
+    PrivatePostgres(string pgCtl, string? runAs, string directory, int port, string password, ILogger logger, bool startedHere)
     {
+        StartedHere = startedHere;
         _pgCtl = pgCtl;
         _runAs = runAs;
         _logger = logger;
@@ -36,6 +37,18 @@ public sealed class PrivatePostgres : IAsyncDisposable
     public string Directory { get; }
 
     public string ConnectionString { get; }
+
+    /// <summary>Whether this process started the server, rather than finding it running (for the worker, or
+    /// another command, on the same state directory).</summary>
+    public bool StartedHere { get; }
+
+    /// <summary>Whether dispose stops the server: by default when this process started it. The worker owns the
+    /// server it runs on, found running or not.</summary>
+    public bool Owner { get; set; }
+
+    /// <summary>Whether dispose stops the server even while another process is connected to it (the worker, when
+    /// it stops); otherwise a server still in use by someone else is left running.</summary>
+    public bool StopWhileInUse { get; set; }
 
     string DataDirectory => Path.Combine(Directory, "data");
 
@@ -73,8 +86,18 @@ public sealed class PrivatePostgres : IAsyncDisposable
 
         var pgCtl = Path.Combine(bin, "pg_ctl");
         var status = await RunAsync(pgCtl, runAs, directory, ["status", "-D", dataDirectory], false, cancellationToken);
-        if (status.ExitCode == 0) // left running by a process that did not stop it
+        if (status.ExitCode == 0)
+        {
+            // Running already, for the worker or another command on this state directory: shared, never restarted.
+            if (RunningPort(dataDirectory) is { } runningPort)
+            {
+                var shared = new PrivatePostgres(pgCtl, runAs, directory, runningPort, password, logger, startedHere: false);
+                await shared.CreateDatabaseAsync(DatabaseName, cancellationToken);
+                logger.LogInformation("Using the private PostgreSQL already running on 127.0.0.1:{Port} with its data in {Directory}", runningPort, dataDirectory);
+                return shared;
+            }
             await RunAsync(pgCtl, runAs, directory, ["stop", "-D", dataDirectory, "-m", "fast", "-w"], true, cancellationToken);
+        }
 
         var port = FreeLoopbackPort();
         var options = new StringBuilder(FormattableString.Invariant($"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories=''"));
@@ -85,7 +108,7 @@ public sealed class PrivatePostgres : IAsyncDisposable
         if (start.ExitCode != 0)
             throw new PrivatePostgresException($"pg_ctl start failed ({start.Output.Trim()}); server log: {Tail(log)}");
 
-        var server = new PrivatePostgres(pgCtl, runAs, directory, port, password, logger);
+        var server = new PrivatePostgres(pgCtl, runAs, directory, port, password, logger, startedHere: true) { Owner = true };
         try
         {
             await server.CreateDatabaseAsync(DatabaseName, cancellationToken);
@@ -119,11 +142,52 @@ public sealed class PrivatePostgres : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         NpgsqlConnection.ClearAllPools();
+        if (!Owner)
+            return;
+        if (!StopWhileInUse && await OthersConnectedAsync())
+        {
+            _logger.LogInformation("Left the private PostgreSQL in {Directory} running: another FeedWatcher process uses it", DataDirectory);
+            return;
+        }
         var stop = await RunAsync(_pgCtl, _runAs, Directory, ["stop", "-D", DataDirectory, "-m", "fast", "-w", "-t", "60"], false, CancellationToken.None);
         if (stop.ExitCode == 0)
             _logger.LogInformation("Stopped the private PostgreSQL in {Directory}", DataDirectory);
         else
             _logger.LogError("Could not stop the private PostgreSQL in {Directory}: {Output}", DataDirectory, stop.Output.Trim());
+    }
+
+    // Connections to the FeedWatcher database from other processes (a worker's pool keeps some open).
+    async Task<bool> OthersConnectedAsync()
+    {
+        try
+        {
+            var builder = new NpgsqlConnectionStringBuilder(ConnectionString) { Pooling = false, Timeout = 5 };
+            await using var connection = new NpgsqlConnection(builder.ConnectionString);
+            await connection.OpenAsync();
+            await using var count = new NpgsqlCommand("SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", connection)
+            {
+                Parameters = { new() { Value = DatabaseName } },
+            };
+            return Convert.ToInt64(await count.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture) > 0;
+        }
+        catch (NpgsqlException)
+        {
+            return false;
+        }
+    }
+
+    // The port a running server listens on: the fourth line of its postmaster.pid.
+    static int? RunningPort(string dataDirectory)
+    {
+        try
+        {
+            var lines = File.ReadAllLines(Path.Combine(dataDirectory, "postmaster.pid"));
+            return lines.Length > 3 && int.TryParse(lines[3], System.Globalization.CultureInfo.InvariantCulture, out var port) ? port : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     static string FindBinDirectory(string? configured)
