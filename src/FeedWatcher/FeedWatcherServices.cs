@@ -86,12 +86,14 @@ public static class FeedWatcherServices
         services.AddSingleton<PollCycle>();
         services.AddSingleton<MailDelivery>();
         services.AddSingleton<DigestStore>();
+        services.AddSingleton<WorkerStore>();
         services.AddSingleton<DigestOutbox>();
 
         services.AddHostedService<MigrateOnStart>();
         services.AddSingleton<LearnTermsOnStart>();
         services.AddHostedService(sp => sp.GetRequiredService<LearnTermsOnStart>());
         AddScheduler(services, builder.Configuration.GetSection(FeedWatcherOptions.Section).Get<FeedWatcherOptions>() ?? new());
+        services.AddHostedService<Heartbeat>(); // after the scheduler, so that its first beat finds it running
         return builder;
     }
 

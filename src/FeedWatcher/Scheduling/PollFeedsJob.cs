@@ -1,6 +1,7 @@
 using FeedWatcher.Configuration;
 using FeedWatcher.Digests;
 using FeedWatcher.Feeds;
+using FeedWatcher.Storage;
 using Microsoft.Extensions.Options;
 using Quartz;
 
@@ -8,7 +9,7 @@ namespace FeedWatcher.Scheduling;
 
 /// <summary>Polls the feeds that are due, then sends the alerts of digests that have an AlertScore.</summary>
 [DisallowConcurrentExecution]
-public sealed class PollFeedsJob(PollCycle cycle, DigestOutbox outbox, IOptionsMonitor<FeedWatcherOptions> options, ILogger<PollFeedsJob> logger) : IJob
+public sealed class PollFeedsJob(PollCycle cycle, DigestOutbox outbox, WorkerStore workers, TimeProvider clock, IOptionsMonitor<FeedWatcherOptions> options, ILogger<PollFeedsJob> logger) : IJob
 {
     public static readonly JobKey Key = new("poll-feeds", "feedwatcher");
 
@@ -16,7 +17,10 @@ public sealed class PollFeedsJob(PollCycle cycle, DigestOutbox outbox, IOptionsM
     {
         try
         {
-            await cycle.RunAsync(cancellationToken);
+            var outcomes = await cycle.RunAsync(cancellationToken);
+            await workers.RecordPollAsync(
+                $"{outcomes.Count} feeds polled: {outcomes.Count(o => o.NotModified)} not modified, {outcomes.Count(o => !o.Succeeded)} failed, {outcomes.Sum(o => o.NewItems)} new items, {outcomes.Sum(o => o.Hits)} hits",
+                clock.GetUtcNow().UtcDateTime, cancellationToken);
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {

@@ -1,0 +1,131 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Dapper;
+using FeedWatcher.Scheduling;
+using FeedWatcher.Storage;
+using Npgsql;
+
+namespace FeedWatcher.Cli;
+
+/// <summary><c>feedwatcher status</c>: whether FeedWatcher is doing its job, from any process on any machine that
+/// reaches its database. Exits 1 when it is not, so that it can serve as a health check.</summary>
+public static class StatusCommand
+{
+    public static Command Build()
+    {
+        var json = new Option<bool>("--json") { Description = "One JSON object instead of the report." };
+        var command = new Command("status", "Whether FeedWatcher is healthy: the database, the workers and their schedulers, feeds due and failing, "
+            + "the digests. Exits 1 when unhealthy (no worker running, database unreachable, a digest that failed in the last day).") { json };
+        command.SetAction(r => AppHost.WithHostAsync(CommandLine.Settings(r), host => RunAsync(host, r.GetValue(json)), dataCommand: true));
+        return command;
+    }
+
+    sealed record Report(
+        bool Healthy,
+        IReadOnlyList<string> Problems,
+        IReadOnlyList<string> Warnings,
+        string Database,
+        IReadOnlyList<object> Workers,
+        object? Feeds,
+        object? Digests);
+
+    static async Task<int> RunAsync(IHost host, bool json)
+    {
+        var now = host.Services.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime;
+        var dataSource = host.Services.GetRequiredService<NpgsqlDataSource>();
+        var problems = new List<string>();
+        var warnings = new List<string>();
+        var lines = new List<string>();
+        string database;
+        var workers = new List<object>();
+        object? feeds = null, digests = null;
+        try
+        {
+            await using var connection = await dataSource.OpenConnectionAsync();
+            database = "reachable, PostgreSQL " + connection.PostgreSqlVersion.ToString(2);
+            lines.Add($"database   {database}");
+
+            // Workers: alive when heard from lately and their scheduler runs.
+            var seen = await Table(() => host.Services.GetRequiredService<WorkerStore>().SinceAsync(now.AddDays(-1), now), []);
+            var alive = seen.Where(w => w.StoppedAt is null && now - w.HeartbeatAt <= Heartbeat.Silence).ToList();
+            foreach (var w in alive)
+            {
+                workers.Add(new { instance = w.Instance, version = w.Version, started_at = w.StartedAt, heartbeat_at = w.HeartbeatAt, scheduler = w.Scheduler, last_poll_at = w.LastPollAt, last_poll = w.LastPoll });
+                lines.Add($"worker     {w.Instance} (FeedWatcher {w.Version}) up since {When(w.StartedAt)}, scheduler {w.Scheduler}, heard from {Ago(now - w.HeartbeatAt)} ago");
+                lines.Add($"           last poll: {(w.LastPollAt is { } at ? $"{When(at)}, {w.LastPoll}" : "none yet")}");
+                if (w.Scheduler != "running")
+                {
+                    if (now - w.StartedAt < TimeSpan.FromMinutes(1)) warnings.Add($"{w.Instance} is starting: its scheduler is {w.Scheduler}");
+                    else problems.Add($"the scheduler of {w.Instance} is {w.Scheduler}");
+                }
+            }
+            if (alive.Count == 0)
+            {
+                var last = seen.Count > 0 ? seen[0] : null;
+                problems.Add(last is null
+                    ? "no worker is running (none has reported in the last day): start the service (systemctl start feedwatcher) or `feedwatcher run`"
+                    : $"no worker is running: the last, {last.Instance}, {(last.StoppedAt is { } stopped ? $"stopped at {When(stopped)}" : $"was last heard from at {When(last.HeartbeatAt)}")}");
+            }
+
+            // Feeds: due, failing, gone.
+            var feedCounts = await connection.QuerySingleAsync<(long Total, long Due, long Failing, long Gone)>("""
+                SELECT count(*), count(*) FILTER (WHERE status = 'active' AND next_poll_at <= @Now),
+                       count(*) FILTER (WHERE status = 'active' AND consecutive_failures > 0), count(*) FILTER (WHERE status = 'gone')
+                FROM feeds
+                """, new { Now = now });
+            feeds = new { total = feedCounts.Total, due = feedCounts.Due, failing = feedCounts.Failing, gone = feedCounts.Gone };
+            lines.Add($"feeds      {feedCounts.Total} known: {feedCounts.Due} due now, {feedCounts.Failing} failing, {feedCounts.Gone} gone");
+            if (feedCounts.Failing > 0) warnings.Add($"{feedCounts.Failing} feed(s) failing: see `feedwatcher feeds`");
+
+            // Digests: the last sent, those waiting, those failed lately.
+            var recent = await Table(() => host.Services.GetRequiredService<DigestStore>().RecentAsync(200), []);
+            var lastSent = recent.FirstOrDefault(d => d.State == "sent");
+            var waiting = recent.Where(d => d.State is "pending" or "sending").ToList();
+            var failed = recent.Where(d => d.State == "failed" && now - d.CreatedAt <= TimeSpan.FromDays(1)).ToList();
+            digests = new
+            {
+                last_sent = lastSent is null ? null : new { name = lastSent.Name, id = lastSent.Id, sent_at = lastSent.SentAt, subject = lastSent.Subject },
+                waiting = waiting.Count, failed_last_day = failed.Count,
+            };
+            lines.Add($"digests    {(lastSent is null ? "none sent yet" : $"last sent: {lastSent.Name} #{lastSent.Id} at {When(lastSent.SentAt ?? lastSent.CreatedAt)}, \"{lastSent.Subject}\"")}; {waiting.Count} waiting");
+            foreach (var d in waiting.Where(d => d.Attempts > 0))
+                warnings.Add($"digest {d.Name} #{d.Id} not sent yet after {d.Attempts} attempt(s), next at {When(d.NextAttemptAt)}: {d.LastError}");
+            foreach (var d in failed)
+                problems.Add($"digest {d.Name} #{d.Id} of {When(d.CreatedAt)} failed: {d.LastError}");
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            database = "unreachable: " + e.Message;
+            lines.Add($"database   {database}");
+            problems.Add("the database cannot be reached: " + e.Message);
+        }
+
+        var healthy = problems.Count == 0;
+        if (json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(new Report(healthy, problems, warnings, database, workers, feeds, digests), JsonOptions));
+        }
+        else
+        {
+            Console.WriteLine(healthy ? "FeedWatcher is healthy" : "FeedWatcher is UNHEALTHY");
+            foreach (var line in lines) Console.WriteLine(line);
+            foreach (var problem in problems) Console.WriteLine($"problem:   {problem}");
+            foreach (var warning in warnings) Console.WriteLine($"warning:   {warning}");
+        }
+        return healthy ? 0 : 1;
+    }
+
+    static readonly JsonSerializerOptions JsonOptions = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    // A table a schema older than this binary lacks reads as empty: status never changes the schema.
+    static async Task<IReadOnlyList<T>> Table<T>(Func<Task<IReadOnlyList<T>>> read, IReadOnlyList<T> empty)
+    {
+        try { return await read(); }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable) { return empty; }
+    }
+
+    static string When(DateTime utc) => utc.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
+
+    static string Ago(TimeSpan span) => span.TotalSeconds < 120 ? $"{Math.Max(0, (int)span.TotalSeconds)} s" : $"{(int)span.TotalMinutes} min";
+}

@@ -1,0 +1,66 @@
+using Dapper;
+using Npgsql;
+
+namespace FeedWatcher.Storage;
+
+/// <summary>A worker as it last reported itself.</summary>
+public sealed class WorkerRow
+{
+    public string Instance { get; init; } = "";
+    public string Host { get; init; } = "";
+    public int Pid { get; init; }
+    public string Version { get; init; } = "";
+    public DateTime StartedAt { get; init; }
+    public DateTime HeartbeatAt { get; init; }
+    public string Scheduler { get; init; } = "";
+    public DateTime? LastPollAt { get; init; }
+    public string? LastPoll { get; init; }
+    public DateTime? StoppedAt { get; init; }
+}
+
+/// <summary>The <c>workers</c> table: each running worker's heartbeat.</summary>
+public sealed class WorkerStore(NpgsqlDataSource dataSource)
+{
+    /// <summary>This process, as workers are named: host:pid.</summary>
+    public static string Instance { get; } = $"{Environment.MachineName}:{Environment.ProcessId}";
+
+    public async Task BeatAsync(string version, DateTime startedAt, string scheduler, DateTime now, CancellationToken cancellationToken = default)
+    {
+        const string sql = """
+            INSERT INTO workers (instance, host, pid, version, started_at, heartbeat_at, scheduler)
+            VALUES (@Instance, @Host, @Pid, @Version, @StartedAt, @Now, @Scheduler)
+            ON CONFLICT (instance) DO UPDATE SET heartbeat_at = @Now, scheduler = @Scheduler, stopped_at = NULL, version = @Version
+            """;
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(sql, new
+        {
+            Instance, Host = Environment.MachineName, Pid = Environment.ProcessId, Version = version, StartedAt = startedAt, Now = now, Scheduler = scheduler,
+        }, cancellationToken: cancellationToken));
+    }
+
+    public async Task RecordPollAsync(string summary, DateTime now, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE workers SET last_poll_at = @Now, last_poll = @Summary WHERE instance = @Instance",
+            new { Instance, Summary = summary, Now = now }, cancellationToken: cancellationToken));
+    }
+
+    public async Task StoppedAsync(DateTime now, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE workers SET stopped_at = @Now, scheduler = 'stopped', heartbeat_at = @Now WHERE instance = @Instance",
+            new { Instance, Now = now }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>Workers heard from since <paramref name="since"/>, the most recent first; forgets those silent
+    /// for a week.</summary>
+    public async Task<IReadOnlyList<WorkerRow>> SinceAsync(DateTime since, DateTime now, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition("DELETE FROM workers WHERE heartbeat_at < @Old", new { Old = now.AddDays(-7) }, cancellationToken: cancellationToken));
+        return (await connection.QueryAsync<WorkerRow>(new CommandDefinition(
+            "SELECT * FROM workers WHERE heartbeat_at >= @Since ORDER BY heartbeat_at DESC", new { Since = since }, cancellationToken: cancellationToken))).AsList();
+    }
+}
