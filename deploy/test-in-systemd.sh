@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Boots systemd as PID 1 in private pid, mount, cgroup, UTS and IPC namespaces, installs FeedWatcher there with
 # deploy/install.sh, starts the service, waits for "active (running)" (which only READY=1 from the host gives a
-# Type=notify unit), stops it and checks that it exited cleanly. The host is not touched: inside, /run, /tmp,
-# /var and /opt are private tmpfs mounts and /etc a private copy, and systemd starts nothing but the service
-# and the journal.
+# Type=notify unit), checks that `feedwatcher status` reports it healthy, stops it and checks that it exited
+# cleanly. The host is not touched: inside, /run, /tmp, /var and /opt are private tmpfs mounts and /etc a
+# private copy, and systemd starts nothing but the service and the journal.
 #
 #   sudo deploy/test-in-systemd.sh [PUBLISHED_DIR]     (publishes this checkout when no directory is given)
 set -euo pipefail
@@ -116,6 +116,20 @@ if [ -z "$ok" ]; then
 fi
 echo "feedwatcher.service is active (running): READY=1 arrived"
 
+# `status`, as an administrator runs it beside the service: healthy, and the service's database left running.
+healthy=""
+for _ in $(seq 30); do
+  if inside env STATE_DIRECTORY=/var/lib/feedwatcher /opt/feedwatcher/feedwatcher status >"$work/status.txt" 2>&1; then
+    healthy=1
+    break
+  fi
+  sleep 1
+done
+cat "$work/status.txt"
+[ -n "$healthy" ] || { echo "FAIL: feedwatcher status did not report healthy"; exit 1; }
+[ "$(inside systemctl show -p SubState --value feedwatcher.service)" = running ] || { echo "FAIL: the service stopped while status ran"; exit 1; }
+echo "feedwatcher status: healthy, exit 0"
+
 inside systemctl stop feedwatcher.service
 result="$(inside systemctl show -p Result --value feedwatcher.service)"
 status="$(inside systemctl show -p ExecMainStatus --value feedwatcher.service)"
@@ -124,4 +138,4 @@ if [ "$result" != success ] || [ "$status" != 0 ]; then
   echo "FAIL: stopping feedwatcher.service gave Result=$result, exit status $status"
   exit 1
 fi
-echo "PASS: feedwatcher.service started (READY=1), stopped on SIGTERM and exited with status 0"
+echo "PASS: feedwatcher.service started (READY=1), reported healthy by status, stopped on SIGTERM and exited with status 0"

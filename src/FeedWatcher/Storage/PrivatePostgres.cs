@@ -61,6 +61,15 @@ public sealed class PrivatePostgres : IAsyncDisposable
         var bin = FindBinDirectory(binDirectory);
         var runAs = Environment.IsPrivilegedProcess ? UnprivilegedUser() : null;
         directory = Path.GetFullPath(directory);
+        // Running already (for the worker, say, as the service's own user): shared as it is, never restarted.
+        if (Running(Path.Combine(directory, "data")) is { } runningPort && File.Exists(Path.Combine(directory, "password")))
+        {
+            var password0 = (await File.ReadAllTextAsync(Path.Combine(directory, "password"), cancellationToken)).Trim();
+            var shared = new PrivatePostgres(Path.Combine(bin, "pg_ctl"), runAs, directory, runningPort, password0, logger, startedHere: false);
+            await shared.CreateDatabaseAsync(DatabaseName, cancellationToken);
+            logger.LogInformation("Using the private PostgreSQL already running on 127.0.0.1:{Port} with its data in {Directory}", runningPort, Path.Combine(directory, "data"));
+            return shared;
+        }
         if (runAs is not null && !ReachableByOthers(directory))
         {
             var fallback = Path.Combine("/var/tmp", "feedwatcher-postgres-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(directory)))[..12]);
@@ -86,16 +95,8 @@ public sealed class PrivatePostgres : IAsyncDisposable
 
         var pgCtl = Path.Combine(bin, "pg_ctl");
         var status = await RunAsync(pgCtl, runAs, directory, ["status", "-D", dataDirectory], false, cancellationToken);
-        if (status.ExitCode == 0)
+        if (status.ExitCode == 0) // running, but not as found above (no port or password to reach it): restarted
         {
-            // Running already, for the worker or another command on this state directory: shared, never restarted.
-            if (RunningPort(dataDirectory) is { } runningPort)
-            {
-                var shared = new PrivatePostgres(pgCtl, runAs, directory, runningPort, password, logger, startedHere: false);
-                await shared.CreateDatabaseAsync(DatabaseName, cancellationToken);
-                logger.LogInformation("Using the private PostgreSQL already running on 127.0.0.1:{Port} with its data in {Directory}", runningPort, dataDirectory);
-                return shared;
-            }
             await RunAsync(pgCtl, runAs, directory, ["stop", "-D", dataDirectory, "-m", "fast", "-w"], true, cancellationToken);
         }
 
@@ -176,13 +177,15 @@ public sealed class PrivatePostgres : IAsyncDisposable
         }
     }
 
-    // The port a running server listens on: the fourth line of its postmaster.pid.
-    static int? RunningPort(string dataDirectory)
+    // The port of the server running on this data directory, from its postmaster.pid (the process id first, the
+    // port fourth); null when none runs.
+    static int? Running(string dataDirectory)
     {
         try
         {
             var lines = File.ReadAllLines(Path.Combine(dataDirectory, "postmaster.pid"));
-            return lines.Length > 3 && int.TryParse(lines[3], System.Globalization.CultureInfo.InvariantCulture, out var port) ? port : null;
+            return lines.Length > 3 && int.TryParse(lines[0], System.Globalization.CultureInfo.InvariantCulture, out var pid) && System.IO.Directory.Exists($"/proc/{pid}")
+                && int.TryParse(lines[3], System.Globalization.CultureInfo.InvariantCulture, out var port) ? port : null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
