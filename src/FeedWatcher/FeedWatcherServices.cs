@@ -16,12 +16,12 @@ namespace FeedWatcher;
 public static class FeedWatcherServices
 {
     /// <summary>The host with FeedWatcher's configuration sources, each over the one before: the shipped
-    /// appsettings.json beside the binary, the administrator's <c>appsettings.json</c> in
-    /// <paramref name="systemDirectory"/> (by default systemd's <c>$CONFIGURATION_DIRECTORY</c>, else
-    /// /etc/feedwatcher; a list there replaces the shipped list, see <see cref="LayeredJsonSource"/>),
+    /// appsettings.json beside the binary, the administrator's file <paramref name="systemFile"/> (by default
+    /// appsettings.json in systemd's <c>$CONFIGURATION_DIRECTORY</c>, else in /etc/feedwatcher; a list there
+    /// replaces the shipped list, see <see cref="LayeredJsonSource"/>),
     /// environment variables (FeedWatcher__Smtp__Password, ...), then the command line. Both files are read
     /// again when they change.</summary>
-    public static HostApplicationBuilder CreateBuilder(string[] args, string? systemDirectory = null)
+    public static HostApplicationBuilder CreateBuilder(string[] args, string? systemFile = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
         // The shipped file and the administrator's are read as one, where the standard appsettings.json was.
@@ -29,7 +29,7 @@ public static class FeedWatcherServices
         var shipped = sources.Select((source, i) => (source, i))
             .First(x => x.source is Microsoft.Extensions.Configuration.Json.JsonConfigurationSource { Path: "appsettings.json" }).i;
         sources[shipped] = new LayeredJsonSource(Path.Combine(AppContext.BaseDirectory, "appsettings.json"),
-            Path.Combine(systemDirectory ?? SystemConfigurationDirectory(), "appsettings.json"));
+            systemFile ?? Path.Combine(SystemConfigurationDirectory(), "appsettings.json"));
         ValidatedOptionsMonitor.IgnoreReloadErrors(builder.Configuration);
         return builder;
     }

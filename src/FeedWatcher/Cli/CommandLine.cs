@@ -41,8 +41,21 @@ public static class CommandLine
         }));
 
         var config = new Command("config", "Work with the configuration.");
-        var check = new Command("check", "Check the configuration and report every problem with its path.");
-        check.SetAction(r => AppHost.CheckConfiguration(FeedWatcherServices.CreateBuilder(Settings(r)).Configuration) ? 0 : 1);
+        var checkFile = new Argument<FileInfo?>("file")
+        {
+            Description = "A settings file to check in place of the administrator's (/etc/feedwatcher/appsettings.json), before installing it.",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var check = new Command("check", "Check the configuration and report every problem with its path.") { checkFile };
+        check.SetAction(r =>
+        {
+            if (r.GetValue(checkFile) is { } file && !file.Exists)
+            {
+                Console.Error.WriteLine($"feedwatcher: {file.FullName}: no such file");
+                return 1;
+            }
+            return AppHost.CheckConfiguration(FeedWatcherServices.CreateBuilder(Settings(r), r.GetValue(checkFile)?.FullName).Configuration) ? 0 : 1;
+        });
         config.Subcommands.Add(check);
         var show = new Command("show", "Print the configuration in force (every layer applied), secrets masked, and where each layer comes from.");
         show.SetAction(r => ConfigShow.Run(FeedWatcherServices.CreateBuilder(Settings(r)).Configuration));
@@ -53,7 +66,7 @@ public static class CommandLine
         var parse = new Command("parse", "Read feed files as FeedWatcher would and print what it found.") { files, json };
         parse.SetAction(r => ParseCommand.Run(r.GetValue(files)!, r.GetValue(json)));
 
-        foreach (var command in new[] { run, migrate, config, parse, FeedsCommand.Build(), PollCommand.Build(), WatchCommands.Match(), WatchCommands.Backtest(), DigestCommands.Digest(), DigestCommands.SameStoryCommand(), StatusCommand.Build() })
+        foreach (var command in new[] { run, migrate, config, parse, FeedsCommand.Build(), PollCommand.Build(), WatchCommands.Watches(), WatchCommands.Match(), WatchCommands.Backtest(), DigestCommands.Digest(), DigestCommands.SameStoryCommand(), StatusCommand.Build() })
             root.Subcommands.Add(command);
         foreach (var command in root.Subcommands.Append(check).Append(show).Concat(root.Subcommands.SelectMany(c => c.Subcommands)))
             command.TreatUnmatchedTokensAsErrors = command == parse;

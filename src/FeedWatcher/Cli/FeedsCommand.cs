@@ -8,7 +8,8 @@ using Microsoft.Extensions.Options;
 
 namespace FeedWatcher.Cli;
 
-/// <summary><c>feedwatcher feeds</c>: the feeds' health, and OPML import and export.</summary>
+/// <summary><c>feedwatcher feeds</c>: the feeds' health; feeds added and removed beside the configured ones;
+/// OPML import and export.</summary>
 public static class FeedsCommand
 {
     public static Command Build()
@@ -25,8 +26,21 @@ public static class FeedsCommand
         var export = new Command("export", "Write every feed, configured and imported, as OPML.") { output };
         export.SetAction(r => AppHost.WithHostAsync(CommandLine.Settings(r), host => ExportAsync(host, r.GetValue(output)), dataCommand: true));
 
-        feeds.Subcommands.Add(import);
-        feeds.Subcommands.Add(export);
+        var listJson = new Option<bool>("--json") { Description = "One JSON object per feed, per line." };
+        var list = new Command("list", "List the feeds with their health (the same as feedwatcher feeds).") { listJson };
+        list.SetAction(r => AppHost.WithHostAsync(CommandLine.Settings(r), host => ListAsync(host, r.GetValue(listJson)), dataCommand: true));
+
+        var url = new Argument<string>("url") { Description = "The feed's URL." };
+        var name = new Option<string?>("--name") { Description = "A name to show for it." };
+        var add = new Command("add", "Poll a feed beside the configured ones (kept in the database, like OPML imports).") { url, name };
+        add.SetAction(r => AppHost.WithHostAsync(CommandLine.Settings(r), host => AddAsync(host, r.GetValue(url)!, r.GetValue(name)), dataCommand: true));
+
+        var removeUrl = new Argument<string>("url") { Description = "The feed's URL." };
+        var remove = new Command("remove", "Stop polling a feed added with feeds add or imported; its items and hits are kept.") { removeUrl };
+        remove.SetAction(r => AppHost.WithHostAsync(CommandLine.Settings(r), host => RemoveAsync(host, r.GetValue(removeUrl)!), dataCommand: true));
+
+        foreach (var command in new[] { list, add, remove, import, export })
+            feeds.Subcommands.Add(command);
         return feeds;
     }
 
@@ -60,6 +74,39 @@ public static class FeedsCommand
         }
         var failing = rows.Count(f => f.ConsecutiveFailures > 0 && f.Status != FeedStatus.Gone);
         Console.WriteLine($"{rows.Count} feeds: {rows.Count(f => Health(f) == "ok")} ok, {failing} failing, {rows.Count(f => f.Status == FeedStatus.Gone)} gone, {rows.Count(f => !f.Primed && f.Status != FeedStatus.Gone)} not polled yet");
+        return 0;
+    }
+
+    static async Task<int> AddAsync(IHost host, string url, string? name)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        {
+            await Console.Error.WriteLineAsync($"feedwatcher: '{url}' is not an absolute http(s) URL");
+            return 1;
+        }
+        await host.Services.GetRequiredService<Migrator>().MigrateAsync();
+        var now = host.Services.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime;
+        var added = await host.Services.GetRequiredService<FeedStore>().ImportAsync([(url, name)], now);
+        Console.WriteLine(added == 1 ? $"Added {url}: polled from the next check on" : $"{url} is already known");
+        return 0;
+    }
+
+    static async Task<int> RemoveAsync(IHost host, string url)
+    {
+        var options = host.Services.GetRequiredService<IOptions<FeedWatcherOptions>>().Value;
+        var configured = options.Feeds.FindIndex(f => f.Url == url);
+        if (configured >= 0)
+        {
+            await Console.Error.WriteLineAsync($"feedwatcher: {url} is configured (FeedWatcher:Feeds:{configured} in appsettings.json): remove it there");
+            return 1;
+        }
+        await host.Services.GetRequiredService<Migrator>().MigrateAsync();
+        if (!await host.Services.GetRequiredService<FeedStore>().RemoveAsync(url))
+        {
+            await Console.Error.WriteLineAsync($"feedwatcher: no feed {url} was added or imported (feedwatcher feeds lists them)");
+            return 1;
+        }
+        Console.WriteLine($"Removed {url}: no longer polled; its items and hits are kept");
         return 0;
     }
 

@@ -13,6 +13,48 @@ namespace FeedWatcher.Cli;
 /// runs watches over stored items or a JSON-lines file and, given judgments, measures them.</summary>
 public static class WatchCommands
 {
+    public static Command Watches()
+    {
+        var json = new Option<bool>("--json") { Description = "One JSON object per watch, per line." };
+        var list = new Command("list", "List the configured watches: keywords, query, exclusions, seed, minimum score, scope.") { json };
+        var watches = new Command("watches", "The configured watches (feedwatcher watches list).") { list };
+        watches.Options.Add(json);
+        list.SetAction(List);
+        watches.SetAction(List);
+        return watches;
+
+        int List(ParseResult r)
+        {
+            var configuration = FeedWatcherServices.CreateBuilder(CommandLine.Settings(r)).Configuration;
+            if (!AppHost.CheckConfiguration(configuration, quietWhenValid: true)) return 1;
+            var options = configuration.GetSection(FeedWatcherOptions.Section).Get<FeedWatcherOptions>() ?? new();
+            foreach (var (watch, i) in options.Watches.Select((w, i) => (w, i)))
+            {
+                var seed = watch.Seed is null ? null : watch.Seed.File is { Length: > 0 } file ? $"file {file}" : watch.Seed.Title;
+                if (r.GetValue(json))
+                {
+                    Console.WriteLine(JsonSerializer.Serialize(new
+                    {
+                        name = watch.Name, keywords = watch.Keywords, query = watch.Query, exclude = watch.Exclude, aliases = watch.Aliases,
+                        seed, min_score = watch.MinScore ?? WatchOptions.DefaultMinScore, feeds = watch.Feeds, tags = watch.Tags,
+                    }));
+                    continue;
+                }
+                Console.WriteLine($"{watch.Name}  (FeedWatcher:Watches:{i})");
+                if (watch.Keywords.Count > 0) Console.WriteLine($"  keywords   {string.Join(", ", watch.Keywords)}");
+                if (watch.Query is not null) Console.WriteLine($"  query      {watch.Query}");
+                if (watch.Exclude.Count > 0) Console.WriteLine($"  exclude    {string.Join(", ", watch.Exclude)}");
+                if (watch.Aliases.Count > 0) Console.WriteLine($"  aliases    {string.Join("; ", watch.Aliases.Select(g => string.Join(" = ", g)))}");
+                if (seed is not null) Console.WriteLine($"  seed       {seed}");
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  min score  {watch.MinScore ?? WatchOptions.DefaultMinScore:0.00}"));
+                if (watch.Feeds.Count + watch.Tags.Count > 0) Console.WriteLine($"  scope      {string.Join(", ", watch.Feeds.Concat(watch.Tags.Select(t => "tag " + t)))}");
+            }
+            if (!r.GetValue(json))
+                Console.WriteLine($"{options.Watches.Count} watch(es); {options.Aliases.Count} global alias group(s). They are changed under FeedWatcher:Watches, without a restart.");
+            return 0;
+        }
+    }
+
     public static Command Match()
     {
         var watch = new Option<string>("--watch") { Description = "The watch's name (all watches when left out)." };

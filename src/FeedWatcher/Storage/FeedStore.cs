@@ -84,16 +84,27 @@ public sealed class FeedStore(NpgsqlDataSource dataSource)
         return (await connection.QueryAsync<FeedRow>(sql, new { Urls = urls.ToArray(), Now = now })).AsList();
     }
 
-    /// <summary>Adds feeds from an OPML file; a URL already known is left as it is. Returns how many were new.</summary>
+    /// <summary>Adds feeds (from an OPML file or <c>feeds add</c>); a URL already known is left as it is, unless it
+    /// was removed, when it is polled again. Returns how many were new.</summary>
     public async Task<int> ImportAsync(IReadOnlyList<(string Url, string? Name)> feeds, DateTime now, CancellationToken cancellationToken = default)
     {
         const string sql = """
             INSERT INTO feeds (url, name, next_poll_at, source)
             SELECT u.url, u.name, @Now, 'imported' FROM unnest(@Urls, @Names) AS u(url, name)
-            ON CONFLICT (url) DO NOTHING
+            ON CONFLICT (url) DO UPDATE SET source = 'imported', name = coalesce(EXCLUDED.name, feeds.name), next_poll_at = @Now
+            WHERE feeds.source = 'removed'
             """;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.ExecuteAsync(sql, new { Now = now, Urls = feeds.Select(f => f.Url).ToArray(), Names = feeds.Select(f => f.Name).ToArray() });
+    }
+
+    /// <summary>Stops polling a feed added by <c>feeds add</c> or OPML; its items and hits are kept. False when
+    /// no such feed was added.</summary>
+    public async Task<bool> RemoveAsync(string url, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE feeds SET source = 'removed' WHERE url = @Url AND source = 'imported'", new { Url = url }, cancellationToken: cancellationToken)) == 1;
     }
 
     public async Task<IReadOnlyList<FeedRow>> AllAsync(CancellationToken cancellationToken = default)

@@ -70,6 +70,60 @@ public sealed class CommandLineTests(PostgresFixture postgres) : IDisposable
         Assert.Equal(1, (await RunAsync(["feeds", "import", file, .. await SettingsAsync()])).Exit);
     }
 
+    [Fact]
+    public async Task Feeds_added_and_removed_beside_the_configured_ones()
+    {
+        var settings = await SettingsAsync();
+        Assert.Equal(0, (await RunAsync(["feeds", "add", "http://127.0.0.1:9/added.rss", "--name", "Added desk", .. settings])).Exit);
+        var (exit, output) = await RunAsync(["feeds", "list", "--json", .. settings]);
+        Assert.Equal(0, exit);
+        Assert.Contains("\"url\":\"http://127.0.0.1:9/added.rss\",\"name\":\"Added desk\"", output, StringComparison.Ordinal);
+
+        (exit, output, var error) = await CliRunner.RunAsync(["feeds", "remove", "http://127.0.0.1:9/configured.rss", .. settings]);
+        Assert.Equal(1, exit);
+        Assert.Contains("is configured (FeedWatcher:Feeds:0 in appsettings.json): remove it there", error, StringComparison.Ordinal);
+        Assert.Equal(1, (await RunAsync(["feeds", "add", "ftp://example.org/feed", .. settings])).Exit);
+
+        Assert.Equal(0, (await RunAsync(["feeds", "remove", "http://127.0.0.1:9/added.rss", .. settings])).Exit);
+        Assert.DoesNotContain("added.rss", (await RunAsync(["feeds", "list", .. settings])).Out, StringComparison.Ordinal);
+        Assert.Equal(1, (await RunAsync(["feeds", "remove", "http://127.0.0.1:9/added.rss", .. settings])).Exit);
+        Assert.Equal(0, (await RunAsync(["feeds", "add", "http://127.0.0.1:9/added.rss", .. settings])).Exit); // polled again
+        Assert.Contains("added.rss", (await RunAsync(["feeds", .. settings])).Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Config_check_checks_a_file_before_it_is_installed()
+    {
+        var good = Path.Combine(_directory, "good.json");
+        await File.WriteAllTextAsync(good, """{ "FeedWatcher": { "Polling": { "MaxConcurrency": 4 } } }""");
+        var bad = Path.Combine(_directory, "bad.json");
+        await File.WriteAllTextAsync(bad, """{ "FeedWatcher": { "Polling": { "Timeout": "soon" }, "Watches": [ { "Name": "x", "Keywords": [ "\"a" ] } ] } }""");
+        var broken = Path.Combine(_directory, "broken.json");
+        await File.WriteAllTextAsync(broken, """{ "FeedWatcher": { "Polling": """);
+
+        Assert.Equal((0, "Configuration OK"), ((await RunAsync("config", "check", good)).Exit, (await RunAsync("config", "check", good)).Out.Trim()));
+        var (exit, _, error) = await CliRunner.RunAsync("config", "check", bad);
+        Assert.Equal(1, exit);
+        Assert.Contains("FeedWatcher:Polling:Timeout: 'soon' is not a time span", error, StringComparison.Ordinal);
+        Assert.Contains("FeedWatcher:Watches:0:Keywords:0: quote the whole keyword or nothing", error, StringComparison.Ordinal);
+        (exit, _, error) = await CliRunner.RunAsync("config", "check", broken);
+        Assert.Equal(1, exit);
+        Assert.Contains($"{broken}: not valid JSON at line 1", error, StringComparison.Ordinal);
+        (exit, _, error) = await CliRunner.RunAsync("config", "check", Path.Combine(_directory, "missing.json"));
+        Assert.Equal(1, exit);
+        Assert.Contains("no such file", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Watches_list_shows_each_watch_and_where_it_is_set()
+    {
+        var (exit, output) = await RunAsync("watches", "list");
+        Assert.Equal(0, exit);
+        Assert.Contains("Afghanistan peace talks  (FeedWatcher:Watches:0)\n  keywords   Afghanistan, Moscow conference, Taliban talks", output.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        var json = JsonDocument.Parse((await RunAsync("watches", "--json")).Out.Split('\n')[0]).RootElement;
+        Assert.Equal(0.3, json.GetProperty("min_score").GetDouble());
+    }
+
     [Theory]
     [InlineData(2, "frobnicate")]
     [InlineData(2, "parse")]                                                  // missing files

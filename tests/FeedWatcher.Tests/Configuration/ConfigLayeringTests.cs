@@ -25,7 +25,7 @@ public sealed class ConfigLayeringTests : IDisposable
         File.WriteAllText(SystemFile, """
             { "FeedWatcher": { "Polling": { "DefaultInterval": "00:45:00", "MaxConcurrency": 4 }, "Smtp": { "Host": "smtp.example.org" } } }
             """);
-        var configuration = FeedWatcherServices.CreateBuilder(["--FeedWatcher:Polling:MaxConcurrency=8"], _system).Configuration;
+        var configuration = FeedWatcherServices.CreateBuilder(["--FeedWatcher:Polling:MaxConcurrency=8"], SystemFile).Configuration;
         var options = Options(configuration);
 
         Assert.Equal(TimeSpan.FromMinutes(45), options.Polling.DefaultInterval); // system over shipped
@@ -40,7 +40,7 @@ public sealed class ConfigLayeringTests : IDisposable
         File.WriteAllText(SystemFile, """
             { "feedwatcher": { "feeds": [ { "Url": "https://news.example/rss" } ], "Watches": [ { "Name": "Kabul", "Keywords": [ "Kabul" ] } ] } }
             """);
-        var options = Options(FeedWatcherServices.CreateBuilder([], _system).Configuration);
+        var options = Options(FeedWatcherServices.CreateBuilder([], SystemFile).Configuration);
 
         Assert.Equal("https://news.example/rss", Assert.Single(options.Feeds).Url); // not the last three shipped feeds as well
         var watch = Assert.Single(options.Watches);
@@ -54,7 +54,7 @@ public sealed class ConfigLayeringTests : IDisposable
     public void The_installed_example_file_reads_cleanly()
     {
         File.Copy(Path.Combine(Repository.Root, "deploy", "appsettings.example.json"), SystemFile);
-        var configuration = FeedWatcherServices.CreateBuilder([], _system).Configuration;
+        var configuration = FeedWatcherServices.CreateBuilder([], SystemFile).Configuration;
         Assert.Empty(ValidatedOptionsMonitor.BrokenJsonFiles(configuration));
         Assert.Empty(ConfigValidator.Validate(configuration));
         Assert.Equal("Afghanistan peace talks", Assert.Single(Options(configuration).Watches).Name);
@@ -63,7 +63,7 @@ public sealed class ConfigLayeringTests : IDisposable
     [Fact]
     public void Without_the_administrators_file_the_shipped_settings_apply()
     {
-        var options = Options(FeedWatcherServices.CreateBuilder([], Path.Combine(_system, "missing")).Configuration);
+        var options = Options(FeedWatcherServices.CreateBuilder([], Path.Combine(_system, "missing", "appsettings.json")).Configuration);
         Assert.Equal(TimeSpan.FromMinutes(30), options.Polling.DefaultInterval);
     }
 
@@ -71,7 +71,7 @@ public sealed class ConfigLayeringTests : IDisposable
     public void A_broken_administrators_file_is_named_never_read_as_empty()
     {
         File.WriteAllText(SystemFile, """{ "FeedWatcher": { "Polling": { "DefaultInterval": """);
-        var configuration = FeedWatcherServices.CreateBuilder([], _system).Configuration;
+        var configuration = FeedWatcherServices.CreateBuilder([], SystemFile).Configuration;
         var problem = Assert.Single(ValidatedOptionsMonitor.BrokenJsonFiles(configuration));
         Assert.StartsWith($"{SystemFile}: not valid JSON at line", problem, StringComparison.Ordinal);
     }
@@ -80,7 +80,7 @@ public sealed class ConfigLayeringTests : IDisposable
     public async Task An_edit_of_the_administrators_file_takes_effect_while_running_and_a_broken_one_is_rejected()
     {
         File.WriteAllText(SystemFile, """{ "FeedWatcher": { "Watches": [ { "Name": "Kabul", "Keywords": [ "Kabul" ] } ] } }""");
-        var configuration = FeedWatcherServices.CreateBuilder([], _system).Configuration;
+        var configuration = FeedWatcherServices.CreateBuilder([], SystemFile).Configuration;
         using var monitor = new ValidatedOptionsMonitor(configuration, NullLogger<ValidatedOptionsMonitor>.Instance);
         Assert.Equal(["Kabul"], monitor.CurrentValue.Watches.Single().Keywords);
 
