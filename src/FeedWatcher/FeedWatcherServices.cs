@@ -8,6 +8,8 @@ using FeedWatcher.Scheduling;
 using FeedWatcher.Storage;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 using Quartz;
 
 namespace FeedWatcher;
@@ -85,6 +87,8 @@ public static class FeedWatcherServices
         services.AddSingleton<FeedRefresher>();
         services.AddSingleton<PollCycle>();
         services.AddSingleton<MailDelivery>();
+        services.AddSingleton<Observability.FeedWatcherMetrics>();
+        AddMetrics(services, builder.Configuration.GetSection(FeedWatcherOptions.Section).Get<FeedWatcherOptions>()?.Metrics ?? new());
         services.AddSingleton<DigestStore>();
         services.AddSingleton<WorkerStore>();
         services.AddSingleton<DigestOutbox>();
@@ -95,6 +99,17 @@ public static class FeedWatcherServices
         AddScheduler(services, builder.Configuration.GetSection(FeedWatcherOptions.Section).Get<FeedWatcherOptions>() ?? new());
         services.AddHostedService<Heartbeat>(); // after the scheduler, so that its first beat finds it running
         return builder;
+    }
+
+    // The Prometheus endpoint, when enabled; the meter counts either way, at no cost without a listener.
+    static void AddMetrics(IServiceCollection services, MetricsOptions metrics)
+    {
+        if (!metrics.Prometheus) return;
+        services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService("feedwatcher", serviceVersion: typeof(FeedWatcherServices).Assembly.GetName().Version?.ToString(3)))
+            .WithMetrics(meters => meters
+                .AddMeter(Observability.FeedWatcherMetrics.MeterName)
+                .AddPrometheusHttpListener(o => (o.Host, o.Port) = (metrics.Host, metrics.Port)));
     }
 
     static void AddScheduler(IServiceCollection services, FeedWatcherOptions options)

@@ -97,6 +97,8 @@ public static class ConfigValidator
                 Problem(string.IsNullOrEmpty(smtp.UserName) ? "Smtp:UserName" : "Smtp:Password", "UserName and Password go together");
         }
         if (smtp.Timeout <= TimeSpan.Zero) Problem("Smtp:Timeout", "must be positive");
+        if (options.Metrics.Port is < 1 or > 65535) Problem("Metrics:Port", "must be between 1 and 65535");
+        if (string.IsNullOrWhiteSpace(options.Metrics.Host)) Problem("Metrics:Host", "an address or host name to listen on, such as 127.0.0.1");
         return problems;
     }
 

@@ -19,6 +19,7 @@ public sealed class FeedWatcherOptions
     /// <summary>The digests sent; see <see cref="DigestOptions"/>.</summary>
     public List<DigestOptions> Digests { get; set; } = [];
     public SmtpOptions Smtp { get; set; } = new();
+    public MetricsOptions Metrics { get; set; } = new();
 
     public string ResolveStateDirectory()
     {
@@ -160,6 +161,19 @@ public sealed class DigestOptions
         string.IsNullOrWhiteSpace(TimeZone) ? TimeZoneInfo.Local : TimeZoneInfo.FindSystemTimeZoneById(TimeZone);
 
     public bool Carries(string watch) => Watches.Count == 0 || Watches.Contains(watch, StringComparer.OrdinalIgnoreCase);
+}
+
+/// <summary>OpenTelemetry metrics on a Prometheus endpoint, off unless enabled.</summary>
+public sealed class MetricsOptions
+{
+    /// <summary>Serve the metrics for Prometheus to scrape.</summary>
+    public bool Prometheus { get; set; }
+
+    /// <summary>The address it listens on: loopback unless said otherwise.</summary>
+    public string Host { get; set; } = "127.0.0.1";
+
+    /// <summary>Prometheus scrapes http://Host:Port/metrics.</summary>
+    public int Port { get; set; } = 9464;
 }
 
 /// <summary>The SMTP server digests go through; with no host they are written to the pickup folder.</summary>

@@ -25,6 +25,7 @@ public sealed class DigestOutbox(
     TermStatistics statistics,
     IOptionsMonitor<FeedWatcherOptions> options,
     TimeProvider clock,
+    Observability.FeedWatcherMetrics metrics,
     ILogger<DigestOutbox> logger)
 {
     public static readonly TimeSpan GiveUpAfter = TimeSpan.FromDays(2), FirstRetry = TimeSpan.FromMinutes(1), LongestRetry = TimeSpan.FromHours(1);
@@ -118,6 +119,14 @@ public sealed class DigestOutbox(
     }
 
     async Task<DeliveryOutcome> DeliverAsync(OutboxDigest digest, CancellationToken cancellationToken)
+    {
+        var started = clock.GetTimestamp();
+        var outcome = await AttemptAsync(digest, cancellationToken);
+        metrics.Delivered(outcome.State == "pending" ? "retry" : outcome.State, clock.GetElapsedTime(started));
+        return outcome;
+    }
+
+    async Task<DeliveryOutcome> AttemptAsync(OutboxDigest digest, CancellationToken cancellationToken)
     {
         string destination;
         try

@@ -10,12 +10,14 @@ public sealed class PollCycle(
     FeedRefresher refresher,
     IOptionsMonitor<FeedWatcherOptions> options,
     TimeProvider clock,
+    Observability.FeedWatcherMetrics metrics,
     ILogger<PollCycle> logger)
 {
     const int NotModifiedBatch = 500;
 
     public async Task<IReadOnlyList<RefreshOutcome>> RunAsync(CancellationToken cancellationToken)
     {
+        var started = clock.GetTimestamp();
         var current = options.CurrentValue;
         var configured = current.Feeds.ToDictionary(f => f.Url, StringComparer.Ordinal);
         var now = clock.GetUtcNow().UtcDateTime;
@@ -46,6 +48,7 @@ public sealed class PollCycle(
         logger.LogInformation("Polled {Feeds} feeds: {NotModified} not modified, {Failed} failed, {NewItems} new items, {Hits} hits",
             due.Count, outcomes.Count(o => o.NotModified), outcomes.Count(o => !o.Succeeded),
             outcomes.Sum(o => o.NewItems), outcomes.Sum(o => o.Hits));
+        metrics.Polled(outcomes, clock.GetElapsedTime(started));
         return outcomes;
     }
 }

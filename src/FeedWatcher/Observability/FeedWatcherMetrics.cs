@@ -1,0 +1,44 @@
+using System.Diagnostics.Metrics;
+using FeedWatcher.Feeds;
+
+namespace FeedWatcher.Observability;
+
+/// <summary>What FeedWatcher counts, as OpenTelemetry metrics of the meter <see cref="MeterName"/>: feeds polled
+/// (by outcome), items seen, hits, digests (by outcome), and how long polls and digest deliveries take.
+/// Exported on the optional Prometheus endpoint (FeedWatcher:Metrics).</summary>
+public sealed class FeedWatcherMetrics : IDisposable
+{
+    public const string MeterName = "FeedWatcher";
+
+    readonly Meter _meter;
+    readonly Counter<long> _feeds, _items, _hits, _digests;
+    readonly Histogram<double> _pollDuration, _digestDuration;
+
+    public FeedWatcherMetrics(IMeterFactory meters)
+    {
+        _meter = meters.Create(MeterName);
+        _feeds = _meter.CreateCounter<long>("feedwatcher.feeds.polled", "{feed}", "Feeds polled, by outcome: ok, not_modified, failed");
+        _items = _meter.CreateCounter<long>("feedwatcher.items.new", "{item}", "Items seen for the first time");
+        _hits = _meter.CreateCounter<long>("feedwatcher.hits", "{hit}", "Items that matched a watch");
+        _digests = _meter.CreateCounter<long>("feedwatcher.digests", "{digest}", "Digest deliveries, by outcome: sent, retry, failed");
+        _pollDuration = _meter.CreateHistogram<double>("feedwatcher.poll.duration", "s", "How long a poll cycle took");
+        _digestDuration = _meter.CreateHistogram<double>("feedwatcher.digest.duration", "s", "How long a digest delivery took");
+    }
+
+    public void Polled(IReadOnlyList<RefreshOutcome> outcomes, TimeSpan duration)
+    {
+        foreach (var outcome in outcomes)
+            _feeds.Add(1, new KeyValuePair<string, object?>("outcome", !outcome.Succeeded ? "failed" : outcome.NotModified ? "not_modified" : "ok"));
+        _items.Add(outcomes.Sum(o => o.NewItems));
+        _hits.Add(outcomes.Sum(o => o.Hits));
+        _pollDuration.Record(duration.TotalSeconds);
+    }
+
+    public void Delivered(string outcome, TimeSpan duration)
+    {
+        _digests.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+        _digestDuration.Record(duration.TotalSeconds);
+    }
+
+    public void Dispose() => _meter.Dispose();
+}
