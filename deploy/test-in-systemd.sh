@@ -129,6 +129,9 @@ cat "$work/status.txt"
 [ -n "$healthy" ] || { echo "FAIL: feedwatcher status did not report healthy"; exit 1; }
 [ "$(inside systemctl show -p SubState --value feedwatcher.service)" = running ] || { echo "FAIL: the service stopped while status ran"; exit 1; }
 echo "feedwatcher status: healthy, exit 0"
+pinged="$(inside systemctl show -p WatchdogTimestampMonotonic --value feedwatcher.service)"
+[ -n "$pinged" ] && [ "$pinged" != 0 ] || { echo "FAIL: the watchdog was never pinged"; exit 1; }
+echo "watchdog pinged"
 
 inside systemctl stop feedwatcher.service
 result="$(inside systemctl show -p Result --value feedwatcher.service)"
@@ -138,4 +141,4 @@ if [ "$result" != success ] || [ "$status" != 0 ]; then
   echo "FAIL: stopping feedwatcher.service gave Result=$result, exit status $status"
   exit 1
 fi
-echo "PASS: feedwatcher.service started (READY=1), reported healthy by status, stopped on SIGTERM and exited with status 0"
+echo "PASS: feedwatcher.service started (READY=1), pinged its watchdog, reported healthy by status, stopped on SIGTERM and exited with status 0"

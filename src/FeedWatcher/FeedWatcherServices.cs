@@ -6,6 +6,7 @@ using FeedWatcher.Feeds;
 using FeedWatcher.Matching;
 using FeedWatcher.Scheduling;
 using FeedWatcher.Storage;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using OpenTelemetry.Metrics;
@@ -48,6 +49,7 @@ public static class FeedWatcherServices
         // Under systemd: READY=1 once started (migrations applied), STOPPING=1 on shutdown, and log lines in the
         // journal's format with their priority. Elsewhere nothing changes.
         services.AddSystemd();
+        services.TryAddSingleton<Microsoft.Extensions.Hosting.Systemd.ISystemdNotifier, Microsoft.Extensions.Hosting.Systemd.SystemdNotifier>(); // idle outside systemd
         if (Microsoft.Extensions.Hosting.Systemd.SystemdHelpers.IsSystemdService())
         {
             // The journal stamps each line itself and reads its priority from the systemd format.
@@ -98,6 +100,7 @@ public static class FeedWatcherServices
         services.AddHostedService(sp => sp.GetRequiredService<LearnTermsOnStart>());
         AddScheduler(services, builder.Configuration.GetSection(FeedWatcherOptions.Section).Get<FeedWatcherOptions>() ?? new());
         services.AddHostedService<Heartbeat>(); // after the scheduler, so that its first beat finds it running
+        services.AddHostedService<Watchdog>();
         return builder;
     }
 
