@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Boots systemd as PID 1 in private pid, mount, cgroup, UTS and IPC namespaces, installs FeedWatcher there with
 # deploy/install.sh, starts the service, waits for "active (running)" (which only READY=1 from the host gives a
-# Type=notify unit), checks that `feedwatcher status` reports it healthy, stops it and checks that it exited
-# cleanly. The host is not touched: inside, /run, /tmp, /var and /opt are private tmpfs mounts and /etc a
+# Type=notify unit), checks that `feedwatcher status` reports it healthy and that an edited watch takes effect
+# without a restart, stops it and checks that it exited cleanly. The host is not touched: inside, /run, /tmp, /var and /opt are private tmpfs mounts and /etc a
 # private copy, and systemd starts nothing but the service and the journal.
 #
 #   sudo deploy/test-in-systemd.sh [PUBLISHED_DIR]     (publishes this checkout when no directory is given)
@@ -133,6 +133,21 @@ pinged="$(inside systemctl show -p WatchdogTimestampMonotonic --value feedwatche
 [ -n "$pinged" ] && [ "$pinged" != 0 ] || { echo "FAIL: the watchdog was never pinged"; exit 1; }
 echo "watchdog pinged"
 
+# A keyword changed in /etc/feedwatcher/appsettings.json takes effect in the running service, without a restart.
+main_pid="$(inside systemctl show -p MainPID --value feedwatcher.service)"
+inside bash -c 'cat > /etc/feedwatcher/appsettings.json' <<'JSON'
+{ "FeedWatcher": { "Watches": [ { "Name": "Kabul watch", "Keywords": [ "Kabul", "Kandahar" ] } ] } }
+JSON
+reloaded=""
+for _ in $(seq 30); do
+  if inside journalctl --no-pager -u feedwatcher.service | grep -q "Configuration reloaded"; then reloaded=1; break; fi
+  sleep 1
+done
+[ -n "$reloaded" ] || { echo "FAIL: the running service did not reload its settings"; exit 1; }
+[ "$(inside systemctl show -p MainPID --value feedwatcher.service)" = "$main_pid" ] || { echo "FAIL: the service restarted"; exit 1; }
+inside journalctl --no-pager -u feedwatcher.service | grep "Configuration reloaded" | tail -1
+echo "a watch edited in /etc/feedwatcher/appsettings.json took effect without a restart"
+
 inside systemctl stop feedwatcher.service
 result="$(inside systemctl show -p Result --value feedwatcher.service)"
 status="$(inside systemctl show -p ExecMainStatus --value feedwatcher.service)"
@@ -141,4 +156,4 @@ if [ "$result" != success ] || [ "$status" != 0 ]; then
   echo "FAIL: stopping feedwatcher.service gave Result=$result, exit status $status"
   exit 1
 fi
-echo "PASS: feedwatcher.service started (READY=1), pinged its watchdog, reported healthy by status, stopped on SIGTERM and exited with status 0"
+echo "PASS: feedwatcher.service started (READY=1), pinged its watchdog, reported healthy by status, reloaded an edited watch, stopped on SIGTERM and exited with status 0"
