@@ -90,7 +90,7 @@ public sealed class DigestOutbox(
         var byItem = items.Select((h, i) => (h.ItemId, Title: titles[i])).ToDictionary(x => x.ItemId, x => x.Title);
         var stories = DigestPlan.Stories(candidates, (a, b) => sameStory.Same(byItem[a.ItemId], byItem[b.ItemId]), digest.MaxItems);
         var claimed = stories.Sum(s => s.HitIds.Count());
-        var waiting = alert ? 0 : await DigestStore.UnclaimedCountAsync(connection, transaction, digest.Name, digest.Watches, minScore) - claimed;
+        var waiting = alert ? 0 : await HitStore.UnclaimedCountAsync(connection, transaction, digest.Name, digest.Watches, minScore) - claimed;
         IReadOnlyList<FeedRow> attention = [];
         IReadOnlyList<UndeliveredDigest> undelivered = [];
         if (!alert)

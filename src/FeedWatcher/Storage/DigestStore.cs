@@ -46,15 +46,6 @@ public sealed class DigestStore(NpgsqlDataSource dataSource)
             WHERE name = @Name AND state = 'failed' AND reported_in IS NULL ORDER BY id
             """, new { Name = name }, transaction)).AsList();
 
-    /// <summary>How many hits of these watches a digest of this name has not carried yet.</summary>
-    public static Task<int> UnclaimedCountAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string name, IReadOnlyList<string> watches, double minScore) =>
-        connection.QuerySingleAsync<int>("""
-            SELECT count(*)::int FROM hits h
-            WHERE h.sent_at IS NULL AND h.score >= @MinScore
-              AND (cardinality(@Watches) = 0 OR lower(h.watch) = ANY(@Watches))
-              AND NOT EXISTS (SELECT 1 FROM digest_hits d WHERE d.digest_name = @Name AND d.hit_id = h.id)
-            """, new { Name = name, Watches = watches.Select(w => w.ToLowerInvariant()).ToArray(), MinScore = (float)minScore }, transaction);
-
     /// <summary>Adds a digest to the outbox, claims its hits and marks the failures it reports; returns its id.</summary>
     public static async Task<long> InsertAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string name, string period, string messageId,
         string subject, IReadOnlyList<string> recipients, byte[] message, int stories, IReadOnlyList<long> hitIds, IReadOnlyList<long> reports, DateTime now)

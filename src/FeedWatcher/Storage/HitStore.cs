@@ -27,35 +27,42 @@ public sealed class DigestHit
 /// <summary>The <c>hits</c> table as digests read it: hits not yet claimed by a digest of a given name.</summary>
 public sealed class HitStore(NpgsqlDataSource dataSource)
 {
+    // The hits (h) a digest named @Digest has not carried yet, of @Watches (lower case; all when empty), scoring
+    // @MinScore or more. Hits delivered before the outbox existed (sent_at set) are never sent again.
+    const string Unclaimed = """
+        h.sent_at IS NULL
+        AND h.score >= @MinScore
+        AND (cardinality(@Watches) = 0 OR lower(h.watch) = ANY(@Watches))
+        AND NOT EXISTS (SELECT 1 FROM digest_hits d WHERE d.digest_name = @Digest AND d.hit_id = h.id)
+        """;
+
+    static object Parameters(string digest, IReadOnlyList<string> watches, double minScore, int limit = 0) =>
+        new { Digest = digest, Watches = watches.Select(w => w.ToLowerInvariant()).ToArray(), MinScore = (float)minScore, Limit = limit };
+
     /// <summary>The hits a digest named <paramref name="digest"/> has not carried yet, for the watches given
     /// (every watch when none), at or above <paramref name="minScore"/>: the best first, at most
     /// <paramref name="limit"/>.</summary>
     public async Task<IReadOnlyList<DigestHit>> UnclaimedAsync(string digest, IReadOnlyList<string> watches, double minScore, int limit,
         NpgsqlConnection? connection = null, NpgsqlTransaction? transaction = null, CancellationToken cancellationToken = default)
     {
-        const string sql = """
+        const string sql = $"""
             SELECT h.id AS hit_id, h.item_id, h.watch, h.matched, h.score, h.explanation::text AS explanation,
                    i.title, i.summary, i.link, coalesce(f.name, f.url) AS feed, i.published_at
             FROM hits h
             JOIN items i ON i.id = h.item_id
             JOIN feeds f ON f.id = i.feed_id
-            WHERE h.sent_at IS NULL
-              AND h.score >= @MinScore
-              AND (cardinality(@Watches) = 0 OR lower(h.watch) = ANY(@Watches))
-              AND NOT EXISTS (SELECT 1 FROM digest_hits d WHERE d.digest_name = @Digest AND d.hit_id = h.id)
+            WHERE {Unclaimed}
             ORDER BY h.score DESC, i.published_at DESC, h.id
             LIMIT @Limit
             """;
-        var parameters = new CommandDefinition(sql, new
-        {
-            Digest = digest,
-            Watches = watches.Select(w => w.ToLowerInvariant()).ToArray(),
-            MinScore = (float)minScore,
-            Limit = limit,
-        }, transaction, cancellationToken: cancellationToken);
+        var parameters = new CommandDefinition(sql, Parameters(digest, watches, minScore, limit), transaction, cancellationToken: cancellationToken);
         if (connection is not null)
             return (await connection.QueryAsync<DigestHit>(parameters)).AsList();
         await using var own = await dataSource.OpenConnectionAsync(cancellationToken);
         return (await own.QueryAsync<DigestHit>(parameters)).AsList();
     }
+
+    /// <summary>How many hits <see cref="UnclaimedAsync"/> would find with no limit.</summary>
+    public static Task<int> UnclaimedCountAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string digest, IReadOnlyList<string> watches, double minScore) =>
+        connection.QuerySingleAsync<int>($"SELECT count(*)::int FROM hits h WHERE {Unclaimed}", Parameters(digest, watches, minScore), transaction);
 }
