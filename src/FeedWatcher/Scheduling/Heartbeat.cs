@@ -18,14 +18,7 @@ public sealed class Heartbeat(WorkerStore workers, ISchedulerFactory schedulers,
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var started = clock.GetUtcNow().UtcDateTime;
-        // The scheduler starts once the host has: the first beat waits for it (10 s at most).
-        try
-        {
-            var scheduler = await schedulers.GetScheduler(stoppingToken);
-            for (var i = 0; i < 100 && await scheduler.GetStatus(stoppingToken) != SchedulerStatus.Running; i++)
-                await Task.Delay(100, stoppingToken);
-        }
-        catch (SchedulerException) { }
+        await SchedulerReady.WaitAsync(schedulers, TimeSpan.FromSeconds(10), stoppingToken);
         using var timer = new PeriodicTimer(Interval, clock);
         do
         {

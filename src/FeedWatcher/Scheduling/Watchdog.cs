@@ -23,10 +23,7 @@ public sealed class Watchdog(ISystemdNotifier notifier, ISchedulerFactory schedu
     {
         if (Interval is not { } expected || !notifier.IsEnabled)
             return;
-        // The scheduler starts once the host has: the first ping waits for it (as long as systemd allows).
-        var scheduler = await schedulers.GetScheduler(stoppingToken);
-        for (var waited = TimeSpan.Zero; waited < expected / 2 && await scheduler.GetStatus(stoppingToken) != SchedulerStatus.Running; waited += TimeSpan.FromMilliseconds(100))
-            await Task.Delay(100, stoppingToken);
+        await SchedulerReady.WaitAsync(schedulers, expected / 2, stoppingToken); // as long as systemd allows
         using var timer = new PeriodicTimer(expected / 2);
         do
         {

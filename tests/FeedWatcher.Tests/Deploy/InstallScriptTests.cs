@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using FeedWatcher.Tests.Infrastructure;
 
 namespace FeedWatcher.Tests.Deploy;
@@ -23,18 +22,8 @@ public sealed class InstallScriptTests : IDisposable
 
     string At(string path) => Path.Combine(_root, path.TrimStart('/'));
 
-    async Task<(int Exit, string Output)> RunAsync(string script, params string[] args)
-    {
-        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(Repository.Root, "deploy", script));
-        foreach (var arg in args) start.ArgumentList.Add(arg);
-        start.Environment["DESTDIR"] = _root;
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        return (process.ExitCode, await output + await error);
-    }
+    Task<(int Exit, string Output)> RunAsync(string script, params string[] args) =>
+        ProcessRunner.RunAsync("bash", [Path.Combine(Repository.Root, "deploy", script), .. args], new Dictionary<string, string> { ["DESTDIR"] = _root });
 
     static UnixFileMode Mode(string path) => File.GetUnixFileMode(path) & (UnixFileMode)0x1FF;
 

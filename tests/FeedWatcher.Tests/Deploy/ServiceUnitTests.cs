@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using FeedWatcher.Tests.Infrastructure;
 
 namespace FeedWatcher.Tests.Deploy;
@@ -13,16 +12,7 @@ public sealed class ServiceUnitTests : IDisposable
 
     static string Unit => Path.Combine(Repository.Root, "deploy", "feedwatcher.service");
 
-    static async Task<(int Exit, string Output)> RunAsync(string file, params string[] args)
-    {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in args) start.ArgumentList.Add(arg);
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        return (process.ExitCode, await output + await error);
-    }
+    static Task<(int Exit, string Output)> RunAsync(string file, params string[] args) => ProcessRunner.RunAsync(file, args);
 
     [Fact]
     public async Task The_unit_passes_systemd_analyze_verify()
