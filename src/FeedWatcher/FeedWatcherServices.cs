@@ -70,6 +70,9 @@ public static class FeedWatcherServices
             // The same few statements run for every feed: let Npgsql prepare them once per connection.
             if (connection.MaxAutoPrepare == 0)
                 connection.MaxAutoPrepare = 32;
+            // FeedWatcher leaves no session state behind (no SET, no session locks, no temporary tables), so a
+            // connection going back to the pool needs no reset: four statements saved per feed polled.
+            connection.NoResetOnClose = true;
             return new NpgsqlDataSourceBuilder(connection.ConnectionString)
                 .UseLoggerFactory(sp.GetRequiredService<ILoggerFactory>())
                 .Build();

@@ -20,8 +20,15 @@ public sealed class FeedRefresher(
     FeedStore feeds,
     IOptionsMonitor<FeedWatcherOptions> options,
     TimeProvider clock,
-    ILogger<FeedRefresher> logger)
+    ILogger<FeedRefresher> logger) : IDisposable
 {
+    // Parsing and matching are the CPU-bound part of a poll, and a parsed document is many times the size of its
+    // bytes: many feeds may be in flight, waiting on the network or the database, but only as many are parsed at
+    // once as there are cores. More would only hold more documents in memory at the same time.
+    readonly SemaphoreSlim _parsing = new(Environment.ProcessorCount);
+
+    public void Dispose() => _parsing.Dispose();
+
     public async Task<RefreshOutcome> RefreshAsync(FeedRow feed, FeedOptions? configured, CancellationToken cancellationToken)
     {
         var polling = options.CurrentValue.Polling;
@@ -38,30 +45,16 @@ public sealed class FeedRefresher(
                 return new RefreshOutcome(true, true, 0, 0, Success(feed, fetched, null, storedTtl, now, interval, polling));
             }
 
-            ParsedFeed parsed;
-            using (fetched)
-                parsed = FeedParser.Parse(fetched.Body.Span, FeedDecoder.CharsetOf(fetched.ContentType), new Uri(fetched.MovedTo ?? feed.CurrentUrl));
-            // Matched before storing so that one statement stores items, hits and the feed's state; only the
-            // hits of items the database did not have yet are kept, and none while the feed is primed.
-            var analyzed = new Dictionary<string, AnalyzedItem>(parsed.Entries.Count, StringComparer.Ordinal);
-            var matches = new Dictionary<string, IReadOnlyList<WatchMatch>>(StringComparer.Ordinal);
-            foreach (var entry in parsed.Entries)
-            {
-                var key = ItemKey.For(entry);
-                if (analyzed.ContainsKey(key)) continue;
-                var item = analyzed[key] = matcher.Analyze(new ItemText(entry.TitleText, entry.SummaryText));
-                if (feed.Primed && matcher.Match(item, feed.Url) is { Count: > 0 } found)
-                    matches[key] = found;
-            }
-            var (newKeys, hits) = await items.SavePollAsync(feed, parsed.Entries, matches,
-                Success(feed, fetched, parsed.Ttl, parsed.Ttl, now, interval, polling), cancellationToken);
+            var (polled, analyzed, matches, ttl) = await PrepareAsync(feed, fetched, cancellationToken);
+            var (newKeys, hits) = await items.SavePollAsync(feed, polled, matches,
+                Success(feed, fetched, ttl, ttl, now, interval, polling), cancellationToken);
             foreach (var key in newKeys)
             {
                 if (analyzed.TryGetValue(key, out var item)) matcher.Learn(item);
             }
             var newItems = newKeys.Count;
             if (feed.Primed)
-                logger.LogDebug("Feed {FeedUrl}: {Items} items, {NewItems} new, {Hits} hits", feed.Url, parsed.Entries.Count, newItems, hits);
+                logger.LogDebug("Feed {FeedUrl}: {Items} items, {NewItems} new, {Hits} hits", feed.Url, polled.Count, newItems, hits);
             else
                 logger.LogInformation("Feed {FeedUrl}: first poll, {Items} items recorded as seen without alerting", feed.Url, newItems);
             return new RefreshOutcome(true, false, newItems, hits);
@@ -88,6 +81,44 @@ public sealed class FeedRefresher(
             }
             return new RefreshOutcome(false, false, 0, 0);
         }
+    }
+
+    /// <summary>Parses the body, identifies the items and matches them, holding one of the parsing slots. Only
+    /// what is stored leaves: the document and the items' markup are left behind before the database is waited for.
+    /// Matched before storing so that one statement stores items, hits and the feed's state; the database keeps
+    /// only the hits of items it did not have yet, and none while the feed is primed.</summary>
+    async Task<(List<PolledItem> Items, Dictionary<string, AnalyzedItem> Analyzed, Dictionary<string, IReadOnlyList<WatchMatch>> Matches, TimeSpan? Ttl)> PrepareAsync(
+        FeedRow feed, FetchResult fetched, CancellationToken cancellationToken)
+    {
+        await _parsing.WaitAsync(cancellationToken);
+        try
+        {
+            return Prepare(feed, fetched);
+        }
+        finally
+        {
+            _parsing.Release();
+        }
+    }
+
+    (List<PolledItem>, Dictionary<string, AnalyzedItem>, Dictionary<string, IReadOnlyList<WatchMatch>>, TimeSpan?) Prepare(FeedRow feed, FetchResult fetched)
+    {
+        ParsedFeed parsed;
+        using (fetched)
+            parsed = FeedParser.Parse(fetched.Body.Span, FeedDecoder.CharsetOf(fetched.ContentType), new Uri(fetched.MovedTo ?? feed.CurrentUrl));
+        var polled = new List<PolledItem>(parsed.Entries.Count);
+        var analyzed = new Dictionary<string, AnalyzedItem>(parsed.Entries.Count, StringComparer.Ordinal);
+        var matches = new Dictionary<string, IReadOnlyList<WatchMatch>>(StringComparer.Ordinal);
+        foreach (var entry in parsed.Entries)
+        {
+            var item = PolledItem.From(entry);
+            if (analyzed.ContainsKey(item.Key)) continue;
+            polled.Add(item);
+            var text = analyzed[item.Key] = matcher.Analyze(new ItemText(item.Title, item.Summary));
+            if (feed.Primed && matcher.Match(text, feed.Url) is { Count: > 0 } found)
+                matches[item.Key] = found;
+        }
+        return (polled, analyzed, matches, parsed.Ttl);
     }
 
     static FeedSuccess Success(FeedRow feed, FetchResult fetched, TimeSpan? newTtl, TimeSpan? ttl, DateTime now, TimeSpan interval, PollingOptions polling) =>

@@ -11,8 +11,12 @@ public sealed class ItemStore(NpgsqlDataSource dataSource)
 {
     /// <summary>Stores one poll of a feed in one statement, so atomically and in one round trip: the items not
     /// seen before (the unique key, not memory, decides which), the hits of those new items (unless the feed
-    /// is being primed), and the feed's new state. Returns the keys of the new items and how many hits were new.</summary>
-    public async Task<(IReadOnlyList<string> NewKeys, int Hits)> SavePollAsync(FeedRow feed, IReadOnlyList<FeedEntry> entries,
+    /// is being primed), and the feed's new state. Returns the keys of the new items and how many hits were new.
+    /// The commit does not wait for the disk: should the server crash in the next instant, the poll is lost
+    /// whole, items and the feed's validators together, so the feed is simply fetched and stored again. Nothing
+    /// that leaves FeedWatcher depends on it: a digest's own commit waits for the disk, and with it for every
+    /// poll committed before, the hits it carries included.</summary>
+    public async Task<(IReadOnlyList<string> NewKeys, int Hits)> SavePollAsync(FeedRow feed, IReadOnlyList<PolledItem> polled,
         IReadOnlyDictionary<string, IReadOnlyList<WatchMatch>> matchesByKey, FeedSuccess success, CancellationToken cancellationToken = default)
     {
         const string sql = $"""
@@ -35,23 +39,24 @@ public sealed class ItemStore(NpgsqlDataSource dataSource)
                 {FeedStore.RecordSuccessSql}
                 RETURNING 1
             )
-            SELECT coalesce((SELECT array_agg(item_key) FROM new_items), ARRAY[]::text[]) AS new_keys, (SELECT count(*) FROM new_hits)::int AS hits, (SELECT count(*) FROM feed)::int
+            SELECT coalesce((SELECT array_agg(item_key) FROM new_items), ARRAY[]::text[]) AS new_keys, (SELECT count(*) FROM new_hits)::int AS hits, (SELECT count(*) FROM feed)::int,
+                set_config('synchronous_commit', 'off', true)
             """;
-        var byKey = new Dictionary<string, FeedEntry>(StringComparer.Ordinal);
-        foreach (var entry in entries)
-            byKey.TryAdd(ItemKey.For(entry), entry);
+        var byKey = new Dictionary<string, PolledItem>(StringComparer.Ordinal);
+        foreach (var item in polled)
+            byKey.TryAdd(item.Key, item);
         var hits = matchesByKey.SelectMany(kv => kv.Value.Select(m => (Key: kv.Key, Match: m))).ToList();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var row = await connection.QuerySingleAsync<(string[] NewKeys, int Hits, int Feeds)>(sql, new
+        var row = await connection.QuerySingleAsync<(string[] NewKeys, int Hits, int Feeds, string SynchronousCommit)>(sql, new
         {
             FeedId = feed.Id,
             feed.Primed,
             success.Now,
             Keys = byKey.Keys.ToArray(),
-            Titles = byKey.Values.Select(e => e.TitleText).ToArray(),
+            Titles = byKey.Values.Select(e => e.Title).ToArray(),
             Links = byKey.Values.Select(e => e.Link).ToArray(),
-            Summaries = byKey.Values.Select(e => e.SummaryText).ToArray(),
-            Published = byKey.Values.Select(e => e.Published ?? e.Updated ?? success.Now).ToArray(),
+            Summaries = byKey.Values.Select(e => e.Summary).ToArray(),
+            Published = byKey.Values.Select(e => e.Published ?? success.Now).ToArray(),
             HitKeys = hits.Select(h => h.Key).ToArray(),
             HitWatches = hits.Select(h => h.Match.Watch).ToArray(),
             HitMatched = hits.Select(h => string.Join('\x1f', h.Match.MatchedKeywords)).ToArray(),
@@ -90,6 +95,14 @@ public sealed class ItemStore(NpgsqlDataSource dataSource)
         await foreach (var item in connection.QueryUnbufferedAsync<StoredItem>(sql, new { Since = since }).WithCancellation(cancellationToken))
             yield return item;
     }
+}
+
+/// <summary>An item of a poll as it is stored: its key within the feed, plain-text title and summary, link, and
+/// when it was published (or else updated).</summary>
+public sealed record PolledItem(string Key, string Title, string? Link, string Summary, DateTime? Published)
+{
+    public static PolledItem From(FeedEntry entry) =>
+        new(ItemKey.For(entry), entry.TitleText, entry.Link, entry.SummaryText, entry.Published ?? entry.Updated);
 }
 
 /// <summary>An item as stored, for backtests.</summary>

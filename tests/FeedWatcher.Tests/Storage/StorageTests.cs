@@ -19,11 +19,15 @@ public class StorageTests(PostgresFixture postgres)
     {
         await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateDatabaseAsync());
         var migrator = new Migrator(dataSource, NullLogger<Migrator>.Instance);
-        Assert.Equal(["0001_create_feeds_items_hits", "0002_add_feed_manners", "0003_add_hit_scores", "0004_digest_outbox", "0005_workers"], await migrator.MigrateAsync());
+        Assert.Equal(["0001_create_feeds_items_hits", "0002_add_feed_manners", "0003_add_hit_scores", "0004_digest_outbox", "0005_workers", "0006_lz4_item_text"],
+            await migrator.MigrateAsync());
         Assert.Empty(await migrator.MigrateAsync());
         await using var connection = await dataSource.OpenConnectionAsync();
         var tables = await connection.QueryAsync<string>("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1");
         Assert.Equal(["digest_hits", "digests", "feeds", "hits", "items", "schema_migrations", "workers"], tables);
+        var compression = await connection.QueryAsync<string>(
+            "SELECT attcompression::text FROM pg_attribute WHERE attrelid = 'items'::regclass AND attname IN ('title', 'summary')");
+        Assert.Equal(["l", "l"], compression); // lz4: the PostgreSQL the tests run is built with it
     }
 
     [Fact]
@@ -31,7 +35,7 @@ public class StorageTests(PostgresFixture postgres)
     {
         await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateDatabaseAsync());
         var runs = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => new Migrator(dataSource, NullLogger<Migrator>.Instance).MigrateAsync())));
-        Assert.Equal(1, runs.Count(applied => applied.Count == 5));
+        Assert.Equal(1, runs.Count(applied => applied.Count == 6));
         Assert.Equal(3, runs.Count(applied => applied.Count == 0));
     }
 
@@ -46,6 +50,8 @@ public class StorageTests(PostgresFixture postgres)
     }
 
     static FeedSuccess Polled(FeedRow feed) => new(feed.Id, "\"v1\"", null, 200, null, null, Now, Now.AddMinutes(30));
+
+    static List<PolledItem> Items(IEnumerable<FeedEntry> entries) => [.. entries.Select(PolledItem.From)];
 
     static readonly Dictionary<string, IReadOnlyList<WatchMatch>> NoMatches = [];
 
@@ -69,9 +75,9 @@ public class StorageTests(PostgresFixture postgres)
             new("g1", null, "First again in the same document", "s", Now),
         };
 
-        Assert.Equal((2, 0), Counts(await items.SavePollAsync(all[0], entries, NoMatches, Polled(all[0]))));
-        Assert.Equal((0, 0), Counts(await items.SavePollAsync(all[0], entries, NoMatches, Polled(all[0]))));
-        Assert.Equal((2, 0), Counts(await items.SavePollAsync(all[1], entries, NoMatches, Polled(all[1])))); // another feed, other items
+        Assert.Equal((2, 0), Counts(await items.SavePollAsync(all[0], Items(entries), NoMatches, Polled(all[0]))));
+        Assert.Equal((0, 0), Counts(await items.SavePollAsync(all[0], Items(entries), NoMatches, Polled(all[0]))));
+        Assert.Equal((2, 0), Counts(await items.SavePollAsync(all[1], Items(entries), NoMatches, Polled(all[1])))); // another feed, other items
 
         // The constraint itself, not the code above, is what refuses a second copy.
         await using var connection = await dataSource.OpenConnectionAsync();
@@ -96,13 +102,13 @@ public class StorageTests(PostgresFixture postgres)
         };
 
         var unprimed = Assert.Single(await feeds.AllAsync());
-        Assert.Equal((1, 0), Counts(await items.SavePollAsync(unprimed, [entry], matches, Polled(unprimed)))); // the first poll alerts on nothing
+        Assert.Equal((1, 0), Counts(await items.SavePollAsync(unprimed, Items([entry]), matches, Polled(unprimed)))); // the first poll alerts on nothing
         var primed = Assert.Single(await feeds.AllAsync());
         Assert.True(primed.Primed);
         var later = entry with { Id = "g2" };
         var laterMatches = new Dictionary<string, IReadOnlyList<WatchMatch>> { [ItemKey.For(later)] = matches.Values.Single() };
-        Assert.Equal((1, 2), Counts(await items.SavePollAsync(primed, [entry, later], laterMatches, Polled(primed))));
-        Assert.Equal((0, 0), Counts(await items.SavePollAsync(primed, [entry, later], laterMatches, Polled(primed)))); // seen: never again
+        Assert.Equal((1, 2), Counts(await items.SavePollAsync(primed, Items([entry, later]), laterMatches, Polled(primed))));
+        Assert.Equal((0, 0), Counts(await items.SavePollAsync(primed, Items([entry, later]), laterMatches, Polled(primed)))); // seen: never again
 
         var unsent = await hits.UnclaimedAsync("Daily", [], 0, 100);
         Assert.Equal(["Afghanistan peace talks", "Other"], unsent.Select(h => h.Watch)); // the best first
