@@ -11,7 +11,7 @@ public sealed class ItemStore(NpgsqlDataSource dataSource)
 {
     /// <summary>Stores one poll of a feed in one statement, so atomically and in one round trip: the items not
     /// seen before (the unique key, not memory, decides which), the hits of those new items (unless the feed
-    /// is being primed), and the feed's new state. Returns the keys of the new items and how many hits were new.
+    /// is being primed), and the feed's new state; items only with their feed's row, which the update locks. Returns the keys of the new items and how many hits were new.
     /// The commit does not wait for the disk: should the server crash in the next instant, the poll is lost
     /// whole, items and the feed's validators together, so the feed is simply fetched and stored again. Nothing
     /// that leaves FeedWatcher depends on it: a digest's own commit waits for the disk, and with it for every
@@ -20,10 +20,13 @@ public sealed class ItemStore(NpgsqlDataSource dataSource)
         IReadOnlyDictionary<string, IReadOnlyList<WatchMatch>> matchesByKey, FeedSuccess success, CancellationToken cancellationToken = default)
     {
         const string sql = $"""
-            WITH new_items AS (
+            WITH feed AS (
+                {FeedStore.RecordSuccessSql}
+                RETURNING id
+            ), new_items AS (
                 INSERT INTO items (feed_id, item_key, title, link, summary, published_at, first_seen_at)
-                SELECT @FeedId, u.item_key, u.title, u.link, u.summary, u.published_at, @Now
-                FROM unnest(@Keys, @Titles, @Links, @Summaries, @Published) AS u(item_key, title, link, summary, published_at)
+                SELECT feed.id, u.item_key, u.title, u.link, u.summary, u.published_at, @Now
+                FROM feed, unnest(@Keys, @Titles, @Links, @Summaries, @Published) AS u(item_key, title, link, summary, published_at)
                 ON CONFLICT (feed_id, item_key) DO NOTHING
                 RETURNING id, item_key
             ), new_hits AS (
@@ -34,9 +37,6 @@ public sealed class ItemStore(NpgsqlDataSource dataSource)
                     ON h.item_key = n.item_key
                 WHERE @Primed
                 ON CONFLICT (item_id, watch) DO NOTHING
-                RETURNING 1
-            ), feed AS (
-                {FeedStore.RecordSuccessSql}
                 RETURNING 1
             )
             SELECT coalesce((SELECT array_agg(item_key) FROM new_items), ARRAY[]::text[]) AS new_keys, (SELECT count(*) FROM new_hits)::int AS hits, (SELECT count(*) FROM feed)::int,

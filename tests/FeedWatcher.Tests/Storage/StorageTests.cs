@@ -19,7 +19,7 @@ public class StorageTests(PostgresFixture postgres)
     {
         await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateDatabaseAsync());
         var migrator = new Migrator(dataSource, NullLogger<Migrator>.Instance);
-        Assert.Equal(["0001_create_feeds_items_hits", "0002_add_feed_manners", "0003_add_hit_scores", "0004_digest_outbox", "0005_workers", "0006_lz4_item_text"],
+        Assert.Equal(["0001_create_feeds_items_hits", "0002_add_feed_manners", "0003_add_hit_scores", "0004_digest_outbox", "0005_workers", "0006_cheaper_item_writes"],
             await migrator.MigrateAsync());
         Assert.Empty(await migrator.MigrateAsync());
         await using var connection = await dataSource.OpenConnectionAsync();
@@ -85,6 +85,22 @@ public class StorageTests(PostgresFixture postgres)
             "INSERT INTO items (feed_id, item_key, title, summary, published_at, first_seen_at) VALUES (@Id, 'id:g1', 't', 's', now(), now())", new { all[0].Id }));
         Assert.Equal(PostgresErrorCodes.UniqueViolation, duplicate.SqlState);
         Assert.Equal(Now, await connection.ExecuteScalarAsync<DateTime>("SELECT published_at FROM items WHERE item_key = 'id:g2' LIMIT 1"));
+    }
+
+    [Fact]
+    public async Task Items_are_stored_only_with_their_feed()
+    {
+        await using var dataSource = await postgres.CreateMigratedDatabaseAsync();
+        var feeds = new FeedStore(dataSource);
+        await feeds.SyncAsync([new FeedOptions { Url = "http://a.example/feed" }], Now);
+        var feed = Assert.Single(await feeds.AllAsync());
+        var missing = new FeedRow { Id = feed.Id + 1000, Url = "http://gone.example/feed", Primed = true };
+
+        var saved = await new ItemStore(dataSource).SavePollAsync(missing, Items([new FeedEntry("g1", null, "First", "s", Now)]), NoMatches, Polled(missing));
+
+        Assert.Equal((0, 0), Counts(saved));
+        await using var connection = await dataSource.OpenConnectionAsync();
+        Assert.Equal(0, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM items"));
     }
 
     [Fact]
