@@ -32,7 +32,7 @@ public static class PollCommand
         var process = Process.GetCurrentProcess();
         var cpu = process.TotalProcessorTime;
         var (gen0, gen2, allocated) = (GC.CollectionCount(0), GC.CollectionCount(2), GC.GetTotalAllocatedBytes());
-        var (jitTime, jitMethods) = (System.Runtime.JitInfo.GetCompilationTime(), System.Runtime.JitInfo.GetCompiledMethodCount());
+        var (gcPause, jitTime, jitMethods) = (GC.GetTotalPauseDuration(), System.Runtime.JitInfo.GetCompilationTime(), System.Runtime.JitInfo.GetCompiledMethodCount());
         var clock = Stopwatch.StartNew();
         var outcomes = await host.Services.GetRequiredService<PollCycle>().RunAsync(CancellationToken.None);
         clock.Stop();
@@ -49,7 +49,7 @@ public static class PollCommand
             allocated_mb = (GC.GetTotalAllocatedBytes() - allocated) / (1024 * 1024),
             gc_gen0 = GC.CollectionCount(0) - gen0,
             gc_gen2 = GC.CollectionCount(2) - gen2,
-            gc_pause_s = Math.Round(GC.GetTotalPauseDuration().TotalSeconds, 3),
+            gc_pause_s = Math.Round((GC.GetTotalPauseDuration() - gcPause).TotalSeconds, 3),
             jit_s = Math.Round((System.Runtime.JitInfo.GetCompilationTime() - jitTime).TotalSeconds, 3),
             jit_methods = System.Runtime.JitInfo.GetCompiledMethodCount() - jitMethods,
         };

@@ -87,8 +87,7 @@ public sealed class FeedRefresher(
     /// what is stored leaves: the document and the items' markup are left behind before the database is waited for.
     /// Matched before storing so that one statement stores items, hits and the feed's state; the database keeps
     /// only the hits of items it did not have yet, and none while the feed is primed.</summary>
-    async Task<(List<PolledItem> Items, Dictionary<string, AnalyzedItem> Analyzed, Dictionary<string, IReadOnlyList<WatchMatch>> Matches, TimeSpan? Ttl)> PrepareAsync(
-        FeedRow feed, FetchResult fetched, CancellationToken cancellationToken)
+    async Task<PreparedPoll> PrepareAsync(FeedRow feed, FetchResult fetched, CancellationToken cancellationToken)
     {
         await _parsing.WaitAsync(cancellationToken);
         try
@@ -101,7 +100,7 @@ public sealed class FeedRefresher(
         }
     }
 
-    (List<PolledItem>, Dictionary<string, AnalyzedItem>, Dictionary<string, IReadOnlyList<WatchMatch>>, TimeSpan?) Prepare(FeedRow feed, FetchResult fetched)
+    PreparedPoll Prepare(FeedRow feed, FetchResult fetched)
     {
         ParsedFeed parsed;
         using (fetched)
@@ -118,8 +117,13 @@ public sealed class FeedRefresher(
             if (feed.Primed && matcher.Match(text, feed.Url) is { Count: > 0 } found)
                 matches[item.Key] = found;
         }
-        return (polled, analyzed, matches, parsed.Ttl);
+        return new PreparedPoll(polled, analyzed, matches, parsed.Ttl);
     }
+
+    /// <summary>A parsed poll as it waits for the database: the items to store, their analyses (to learn from the
+    /// ones that prove new), their hits, and the feed's RSS ttl.</summary>
+    sealed record PreparedPoll(List<PolledItem> Items, Dictionary<string, AnalyzedItem> Analyzed,
+        Dictionary<string, IReadOnlyList<WatchMatch>> Matches, TimeSpan? Ttl);
 
     static FeedSuccess Success(FeedRow feed, FetchResult fetched, TimeSpan? newTtl, TimeSpan? ttl, DateTime now, TimeSpan interval, PollingOptions polling) =>
         new(feed.Id, fetched.ETag, fetched.LastModified, fetched.StatusCode, fetched.MovedTo, newTtl, now,

@@ -9,13 +9,14 @@ namespace FeedWatcher.Storage;
 /// <summary>The <c>items</c> table: every item seen, unique by (feed, item key).</summary>
 public sealed class ItemStore(NpgsqlDataSource dataSource)
 {
-    /// <summary>Stores one poll of a feed in one statement, so atomically and in one round trip: the items not
-    /// seen before (the unique key, not memory, decides which), the hits of those new items (unless the feed
-    /// is being primed), and the feed's new state; items only with their feed's row, which the update locks. Returns the keys of the new items and how many hits were new.
-    /// The commit does not wait for the disk: should the server crash in the next instant, the poll is lost
+    /// <summary>Stores one poll of a feed in one statement, so atomically and in one round trip: the feed's new
+    /// state, and from the feed's row (which the update locks, so no item is stored without its feed) the items
+    /// not seen before (the unique key, not memory, decides which) and the hits of those new items (unless the
+    /// feed is being primed). Returns the keys of the new items and how many hits were new.
+    /// <para>The commit does not wait for the disk: should the server crash in the next instant, the poll is lost
     /// whole, items and the feed's validators together, so the feed is simply fetched and stored again. Nothing
     /// that leaves FeedWatcher depends on it: a digest's own commit waits for the disk, and with it for every
-    /// poll committed before, the hits it carries included.</summary>
+    /// poll committed before, the hits it carries included.</para></summary>
     public async Task<(IReadOnlyList<string> NewKeys, int Hits)> SavePollAsync(FeedRow feed, IReadOnlyList<PolledItem> polled,
         IReadOnlyDictionary<string, IReadOnlyList<WatchMatch>> matchesByKey, FeedSuccess success, CancellationToken cancellationToken = default)
     {
