@@ -81,6 +81,7 @@ public static class FeedWatcherServices
         services.AddSingleton<FeedStore>();
         services.AddSingleton<HitStore>();
         services.AddSingleton<ItemStore>();
+        services.AddSingleton<PollWriter>();
 
         services.AddSingleton(sp => new FeedFetcher(
             CreateFeedHttpClient(sp.GetRequiredService<IOptions<FeedWatcherOptions>>().Value.Polling),

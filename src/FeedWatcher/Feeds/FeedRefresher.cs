@@ -16,7 +16,7 @@ public sealed record RefreshOutcome(bool Succeeded, bool NotModified, int NewIte
 public sealed class FeedRefresher(
     FeedFetcher fetcher,
     IWatchMatcher matcher,
-    ItemStore items,
+    PollWriter writer,
     FeedStore feeds,
     IOptionsMonitor<FeedWatcherOptions> options,
     TimeProvider clock,
@@ -46,8 +46,8 @@ public sealed class FeedRefresher(
             }
 
             var (polled, analyzed, matches, ttl) = await PrepareAsync(feed, fetched, cancellationToken);
-            var (newKeys, hits) = await items.SavePollAsync(feed, polled, matches,
-                Success(feed, fetched, ttl, ttl, now, interval, polling), cancellationToken);
+            var (newKeys, hits) = await writer.SaveAsync(
+                new PollToSave(feed, polled, matches, Success(feed, fetched, ttl, ttl, now, interval, polling)), cancellationToken);
             foreach (var key in newKeys)
             {
                 if (analyzed.TryGetValue(key, out var item)) matcher.Learn(item);

@@ -127,18 +127,6 @@ public sealed class FeedStore(NpgsqlDataSource dataSource)
         return (await connection.QueryAsync<FeedRow>(new CommandDefinition(sql, new { MovedSince = movedSince }, cancellationToken: cancellationToken))).AsList();
     }
 
-    /// <summary>The update a successful poll makes to its feed; also used inside <see cref="ItemStore.SavePollAsync"/>.</summary>
-    internal const string RecordSuccessSql = """
-        UPDATE feeds
-        SET etag = @Etag, last_modified = @LastModified, primed = true,
-            last_polled_at = @Now, last_success_at = @Now, last_error = NULL,
-            consecutive_failures = 0, next_poll_at = @NextPollAt, last_status_code = @StatusCode,
-            fetch_url = coalesce(@MovedTo, fetch_url),
-            moved_at = CASE WHEN @MovedTo IS NULL THEN moved_at ELSE @Now END,
-            ttl_minutes = coalesce(@TtlMinutes, ttl_minutes)
-        WHERE id = @FeedId
-        """;
-
     /// <summary>Records successful polls that brought no body (304), many feeds in one statement.</summary>
     public async Task RecordNotModifiedAsync(IReadOnlyList<FeedSuccess> polls, CancellationToken cancellationToken = default)
     {

@@ -9,68 +9,86 @@ namespace FeedWatcher.Storage;
 /// <summary>The <c>items</c> table: every item seen, unique by (feed, item key).</summary>
 public sealed class ItemStore(NpgsqlDataSource dataSource)
 {
-    /// <summary>Stores one poll of a feed in one statement, so atomically and in one round trip: the feed's new
-    /// state, and from the feed's row (which the update locks, so no item is stored without its feed) the items
-    /// not seen before (the unique key, not memory, decides which) and the hits of those new items (unless the
-    /// feed is being primed). Returns the keys of the new items and how many hits were new.
-    /// <para>The commit does not wait for the disk: should the server crash in the next instant, the poll is lost
-    /// whole, items and the feed's validators together, so the feed is simply fetched and stored again. Nothing
-    /// that leaves FeedWatcher depends on it: a digest's own commit waits for the disk, and with it for every
-    /// poll committed before, the hits it carries included.</para></summary>
+    /// <summary>Stores one poll of a feed; see <see cref="SavePollsAsync"/>.</summary>
     public async Task<(IReadOnlyList<string> NewKeys, int Hits)> SavePollAsync(FeedRow feed, IReadOnlyList<PolledItem> polled,
-        IReadOnlyDictionary<string, IReadOnlyList<WatchMatch>> matchesByKey, FeedSuccess success, CancellationToken cancellationToken = default)
+        IReadOnlyDictionary<string, IReadOnlyList<WatchMatch>> matchesByKey, FeedSuccess success, CancellationToken cancellationToken = default) =>
+        (await SavePollsAsync([new PollToSave(feed, polled, matchesByKey, success)], cancellationToken))[0];
+
+    /// <summary>Stores polls of several feeds in one statement, so atomically and in one round trip: each feed's
+    /// new state, and from each feed's row (which the update locks, so no item is stored without its feed) the
+    /// items not seen before (the unique key, not memory, decides which) and the hits of those new items (unless
+    /// the feed is being primed). Returns, poll by poll, the keys of the new items and how many hits were new.
+    /// <para>The commit does not wait for the disk: should the server crash in the next instant, the polls are
+    /// lost whole, items and the feeds' validators together, so the feeds are simply fetched and stored again.
+    /// Nothing that leaves FeedWatcher depends on it: a digest's own commit waits for the disk, and with it for
+    /// every poll committed before, the hits it carries included.</para></summary>
+    public async Task<IReadOnlyList<(IReadOnlyList<string> NewKeys, int Hits)>> SavePollsAsync(IReadOnlyList<PollToSave> polls,
+        CancellationToken cancellationToken = default)
     {
-        const string sql = $"""
+        const string sql = """
             WITH feed AS (
-                {FeedStore.RecordSuccessSql}
-                RETURNING id
+                UPDATE feeds
+                SET etag = p.etag, last_modified = p.last_modified, primed = true,
+                    last_polled_at = p.now, last_success_at = p.now, last_error = NULL,
+                    consecutive_failures = 0, next_poll_at = p.next_poll_at, last_status_code = p.status_code,
+                    fetch_url = coalesce(p.moved_to, feeds.fetch_url),
+                    moved_at = CASE WHEN p.moved_to IS NULL THEN feeds.moved_at ELSE p.now END,
+                    ttl_minutes = coalesce(p.ttl_minutes, feeds.ttl_minutes)
+                FROM unnest(@FeedIds, @Primed, @Etags, @LastModifieds, @Nows, @NextPollAts, @StatusCodes, @MovedTos, @TtlMinutes)
+                    AS p(id, primed, etag, last_modified, now, next_poll_at, status_code, moved_to, ttl_minutes)
+                WHERE feeds.id = p.id
+                RETURNING feeds.id, p.primed, p.now
             ), new_items AS (
                 INSERT INTO items (feed_id, item_key, title, link, summary, published_at, first_seen_at)
-                SELECT feed.id, u.item_key, u.title, u.link, u.summary, u.published_at, @Now
-                FROM feed, unnest(@Keys, @Titles, @Links, @Summaries, @Published) AS u(item_key, title, link, summary, published_at)
+                SELECT feed.id, u.item_key, u.title, u.link, u.summary, coalesce(u.published_at, feed.now), feed.now
+                FROM feed JOIN unnest(@ItemFeeds, @Keys, @Titles, @Links, @Summaries, @Published)
+                    AS u(feed_id, item_key, title, link, summary, published_at) ON u.feed_id = feed.id
                 ON CONFLICT (feed_id, item_key) DO NOTHING
-                RETURNING id, item_key
+                RETURNING id, feed_id, item_key
             ), new_hits AS (
                 INSERT INTO hits (item_id, watch, matched, score, explanation, created_at)
-                SELECT n.id, h.watch, string_to_array(h.matched, E'\x1f'), h.score, h.explanation::jsonb, @Now
+                SELECT n.id, h.watch, string_to_array(h.matched, E'\x1f'), h.score, h.explanation::jsonb, feed.now
                 FROM new_items n
-                JOIN unnest(@HitKeys, @HitWatches, @HitMatched, @HitScores, @HitExplanations) AS h(item_key, watch, matched, score, explanation)
-                    ON h.item_key = n.item_key
-                WHERE @Primed
+                JOIN feed ON feed.id = n.feed_id AND feed.primed
+                JOIN unnest(@HitFeeds, @HitKeys, @HitWatches, @HitMatched, @HitScores, @HitExplanations)
+                    AS h(feed_id, item_key, watch, matched, score, explanation) ON h.feed_id = n.feed_id AND h.item_key = n.item_key
                 ON CONFLICT (item_id, watch) DO NOTHING
-                RETURNING 1
+                RETURNING item_id
             )
-            SELECT coalesce((SELECT array_agg(item_key) FROM new_items), ARRAY[]::text[]) AS new_keys, (SELECT count(*) FROM new_hits)::int AS hits, (SELECT count(*) FROM feed)::int,
-                set_config('synchronous_commit', 'off', true)
+            SELECT n.feed_id, n.item_key, (SELECT count(*) FROM new_hits h WHERE h.item_id = n.id)::int AS hits
+            FROM (SELECT set_config('synchronous_commit', 'off', true)) AS commit_without_waiting
+            LEFT JOIN new_items n ON true
             """;
-        var byKey = new Dictionary<string, PolledItem>(StringComparer.Ordinal);
-        foreach (var item in polled)
-            byKey.TryAdd(item.Key, item);
-        var hits = matchesByKey.SelectMany(kv => kv.Value.Select(m => (Key: kv.Key, Match: m))).ToList();
+        // Within a poll, the first of several items with the same key is the one stored.
+        var items = polls.SelectMany(p => p.Items.DistinctBy(i => i.Key).Select(i => (p.Feed.Id, Item: i))).ToList();
+        var hits = polls.SelectMany(p => p.Matches.SelectMany(kv => kv.Value.Select(m => (p.Feed.Id, Key: kv.Key, Match: m)))).ToList();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var row = await connection.QuerySingleAsync<(string[] NewKeys, int Hits, int Feeds, string SynchronousCommit)>(sql, new
+        var rows = await connection.QueryAsync<(long? FeedId, string? Key, int Hits)>(new CommandDefinition(sql, new
         {
-            FeedId = feed.Id,
-            feed.Primed,
-            success.Now,
-            Keys = byKey.Keys.ToArray(),
-            Titles = byKey.Values.Select(e => e.Title).ToArray(),
-            Links = byKey.Values.Select(e => e.Link).ToArray(),
-            Summaries = byKey.Values.Select(e => e.Summary).ToArray(),
-            Published = byKey.Values.Select(e => e.Published ?? success.Now).ToArray(),
+            FeedIds = polls.Select(p => p.Feed.Id).ToArray(),
+            Primed = polls.Select(p => p.Feed.Primed).ToArray(),
+            Etags = polls.Select(p => p.Success.Etag).ToArray(),
+            LastModifieds = polls.Select(p => p.Success.LastModified).ToArray(),
+            Nows = polls.Select(p => p.Success.Now).ToArray(),
+            NextPollAts = polls.Select(p => p.Success.NextPollAt).ToArray(),
+            StatusCodes = polls.Select(p => p.Success.StatusCode).ToArray(),
+            MovedTos = polls.Select(p => p.Success.MovedTo).ToArray(),
+            TtlMinutes = polls.Select(p => p.Success.TtlMinutes).ToArray(),
+            ItemFeeds = items.Select(i => i.Id).ToArray(),
+            Keys = items.Select(i => i.Item.Key).ToArray(),
+            Titles = items.Select(i => i.Item.Title).ToArray(),
+            Links = items.Select(i => i.Item.Link).ToArray(),
+            Summaries = items.Select(i => i.Item.Summary).ToArray(),
+            Published = items.Select(i => i.Item.Published).ToArray(),
+            HitFeeds = hits.Select(h => h.Id).ToArray(),
             HitKeys = hits.Select(h => h.Key).ToArray(),
             HitWatches = hits.Select(h => h.Match.Watch).ToArray(),
             HitMatched = hits.Select(h => string.Join('\x1f', h.Match.MatchedKeywords)).ToArray(),
             HitScores = hits.Select(h => (float)h.Match.Score).ToArray(),
             HitExplanations = hits.Select(h => JsonSerializer.Serialize(h.Match.Explanation, WatchExplanation.Json)).ToArray(),
-            success.Etag,
-            success.LastModified,
-            success.NextPollAt,
-            success.StatusCode,
-            success.MovedTo,
-            TtlMinutes = success.TtlMinutes,
-        });
-        return (row.NewKeys, row.Hits);
+        }, cancellationToken: cancellationToken));
+        var byFeed = rows.Where(r => r.FeedId is not null).ToLookup(r => r.FeedId!.Value); // no new items: one row of nulls
+        return [.. polls.Select(p => ((IReadOnlyList<string>)[.. byFeed[p.Feed.Id].Select(r => r.Key!)], byFeed[p.Feed.Id].Sum(r => r.Hits)))];
     }
 
     /// <summary>Title and summary of the most recent items, newest first: what term statistics are learnt from
@@ -105,6 +123,10 @@ public sealed record PolledItem(string Key, string Title, string? Link, string S
     public static PolledItem From(FeedEntry entry) =>
         new(ItemKey.For(entry), entry.TitleText, entry.Link, entry.SummaryText, entry.Published ?? entry.Updated);
 }
+
+/// <summary>One poll of a feed to store: its items, their hits by item key, and the feed's new state.</summary>
+public sealed record PollToSave(FeedRow Feed, IReadOnlyList<PolledItem> Items,
+    IReadOnlyDictionary<string, IReadOnlyList<WatchMatch>> Matches, FeedSuccess Success);
 
 /// <summary>An item as stored, for backtests.</summary>
 public sealed record StoredItem(long Id, string Title, string Summary, string? Link, DateTime FirstSeenAt, string FeedUrl);
