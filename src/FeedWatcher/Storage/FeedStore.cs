@@ -130,29 +130,45 @@ public sealed class FeedStore(NpgsqlDataSource dataSource)
     /// <summary>Records successful polls that brought no body (304), many feeds in one statement.</summary>
     public async Task RecordNotModifiedAsync(IReadOnlyList<FeedSuccess> polls, CancellationToken cancellationToken = default)
     {
-        const string sql = """
-            UPDATE feeds
-            SET etag = u.etag, last_modified = u.last_modified, primed = true,
-                last_polled_at = u.now, last_success_at = u.now, last_error = NULL,
-                consecutive_failures = 0, next_poll_at = u.next_poll_at, last_status_code = u.status_code,
-                fetch_url = coalesce(u.moved_to, fetch_url),
-                moved_at = CASE WHEN u.moved_to IS NULL THEN moved_at ELSE u.now END
-            FROM unnest(@Ids, @Etags, @LastModifieds, @Nows, @NextPollAts, @StatusCodes, @MovedTos)
-                AS u(id, etag, last_modified, now, next_poll_at, status_code, moved_to)
-            WHERE feeds.id = u.id
-            """;
         if (polls.Count == 0) return;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync(sql, new
+        await connection.ExecuteAsync(new CommandDefinition(RecordSuccessesSql,
+            SuccessParameters(polls, primed: [.. polls.Select(_ => true)]), cancellationToken: cancellationToken));
+    }
+
+    /// <summary>The update successful polls make to their feeds, many in one statement: validators, health, next
+    /// poll, a permanent move, the RSS ttl. Its rows are <c>p</c>, <c>p.primed</c> telling whether the feed had been
+    /// polled before; also used inside <see cref="ItemStore.SavePollsAsync"/>, which adds RETURNING.</summary>
+    internal const string RecordSuccessesSql = """
+        UPDATE feeds
+        SET etag = p.etag, last_modified = p.last_modified, primed = true,
+            last_polled_at = p.now, last_success_at = p.now, last_error = NULL,
+            consecutive_failures = 0, next_poll_at = p.next_poll_at, last_status_code = p.status_code,
+            fetch_url = coalesce(p.moved_to, feeds.fetch_url),
+            moved_at = CASE WHEN p.moved_to IS NULL THEN feeds.moved_at ELSE p.now END,
+            ttl_minutes = coalesce(p.ttl_minutes, feeds.ttl_minutes)
+        FROM unnest(@FeedIds, @Primed, @Etags, @LastModifieds, @Nows, @NextPollAts, @StatusCodes, @MovedTos, @TtlMinutes)
+            AS p(id, primed, etag, last_modified, now, next_poll_at, status_code, moved_to, ttl_minutes)
+        WHERE feeds.id = p.id
+        """;
+
+    /// <summary>The parameters of <see cref="RecordSuccessesSql"/>.</summary>
+    internal static DynamicParameters SuccessParameters(IReadOnlyList<FeedSuccess> polls, bool[] primed)
+    {
+        var parameters = new DynamicParameters();
+        parameters.AddDynamicParams(new
         {
-            Ids = polls.Select(p => p.FeedId).ToArray(),
+            FeedIds = polls.Select(p => p.FeedId).ToArray(),
+            Primed = primed,
             Etags = polls.Select(p => p.Etag).ToArray(),
             LastModifieds = polls.Select(p => p.LastModified).ToArray(),
             Nows = polls.Select(p => p.Now).ToArray(),
             NextPollAts = polls.Select(p => p.NextPollAt).ToArray(),
             StatusCodes = polls.Select(p => p.StatusCode).ToArray(),
             MovedTos = polls.Select(p => p.MovedTo).ToArray(),
+            TtlMinutes = polls.Select(p => p.TtlMinutes).ToArray(),
         });
+        return parameters;
     }
 
     public async Task RecordFailureAsync(long feedId, FeedFailure failure, CancellationToken cancellationToken = default)

@@ -25,18 +25,9 @@ public sealed class ItemStore(NpgsqlDataSource dataSource)
     public async Task<IReadOnlyList<(IReadOnlyList<string> NewKeys, int Hits)>> SavePollsAsync(IReadOnlyList<PollToSave> polls,
         CancellationToken cancellationToken = default)
     {
-        const string sql = """
+        const string sql = $"""
             WITH feed AS (
-                UPDATE feeds
-                SET etag = p.etag, last_modified = p.last_modified, primed = true,
-                    last_polled_at = p.now, last_success_at = p.now, last_error = NULL,
-                    consecutive_failures = 0, next_poll_at = p.next_poll_at, last_status_code = p.status_code,
-                    fetch_url = coalesce(p.moved_to, feeds.fetch_url),
-                    moved_at = CASE WHEN p.moved_to IS NULL THEN feeds.moved_at ELSE p.now END,
-                    ttl_minutes = coalesce(p.ttl_minutes, feeds.ttl_minutes)
-                FROM unnest(@FeedIds, @Primed, @Etags, @LastModifieds, @Nows, @NextPollAts, @StatusCodes, @MovedTos, @TtlMinutes)
-                    AS p(id, primed, etag, last_modified, now, next_poll_at, status_code, moved_to, ttl_minutes)
-                WHERE feeds.id = p.id
+                {FeedStore.RecordSuccessesSql}
                 RETURNING feeds.id, p.primed, p.now
             ), new_items AS (
                 INSERT INTO items (feed_id, item_key, title, link, summary, published_at, first_seen_at)
@@ -62,18 +53,9 @@ public sealed class ItemStore(NpgsqlDataSource dataSource)
         // Within a poll, the first of several items with the same key is the one stored.
         var items = polls.SelectMany(p => p.Items.DistinctBy(i => i.Key).Select(i => (p.Feed.Id, Item: i))).ToList();
         var hits = polls.SelectMany(p => p.Matches.SelectMany(kv => kv.Value.Select(m => (p.Feed.Id, Key: kv.Key, Match: m)))).ToList();
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<(long? FeedId, string? Key, int Hits)>(new CommandDefinition(sql, new
+        var parameters = FeedStore.SuccessParameters([.. polls.Select(p => p.Success)], [.. polls.Select(p => p.Feed.Primed)]);
+        parameters.AddDynamicParams(new
         {
-            FeedIds = polls.Select(p => p.Feed.Id).ToArray(),
-            Primed = polls.Select(p => p.Feed.Primed).ToArray(),
-            Etags = polls.Select(p => p.Success.Etag).ToArray(),
-            LastModifieds = polls.Select(p => p.Success.LastModified).ToArray(),
-            Nows = polls.Select(p => p.Success.Now).ToArray(),
-            NextPollAts = polls.Select(p => p.Success.NextPollAt).ToArray(),
-            StatusCodes = polls.Select(p => p.Success.StatusCode).ToArray(),
-            MovedTos = polls.Select(p => p.Success.MovedTo).ToArray(),
-            TtlMinutes = polls.Select(p => p.Success.TtlMinutes).ToArray(),
             ItemFeeds = items.Select(i => i.Id).ToArray(),
             Keys = items.Select(i => i.Item.Key).ToArray(),
             Titles = items.Select(i => i.Item.Title).ToArray(),
@@ -86,7 +68,9 @@ public sealed class ItemStore(NpgsqlDataSource dataSource)
             HitMatched = hits.Select(h => string.Join('\x1f', h.Match.MatchedKeywords)).ToArray(),
             HitScores = hits.Select(h => (float)h.Match.Score).ToArray(),
             HitExplanations = hits.Select(h => JsonSerializer.Serialize(h.Match.Explanation, WatchExplanation.Json)).ToArray(),
-        }, cancellationToken: cancellationToken));
+        });
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(long? FeedId, string? Key, int Hits)>(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken));
         var byFeed = rows.Where(r => r.FeedId is not null).ToLookup(r => r.FeedId!.Value); // no new items: one row of nulls
         return [.. polls.Select(p => ((IReadOnlyList<string>)[.. byFeed[p.Feed.Id].Select(r => r.Key!)], byFeed[p.Feed.Id].Sum(r => r.Hits)))];
     }
