@@ -178,7 +178,9 @@ public sealed class FeedBody(byte[]? buffer, int length) : IDisposable
 
     byte[]? _buffer = buffer;
 
-    public ReadOnlySpan<byte> Span => _buffer is null ? [] : _buffer.AsSpan(0, length);
+    public ReadOnlySpan<byte> Span => Memory.Span;
+
+    public ReadOnlyMemory<byte> Memory => _buffer is null ? default : _buffer.AsMemory(0, length);
 
     public int Length => length;
 

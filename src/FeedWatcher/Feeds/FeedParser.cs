@@ -17,9 +17,13 @@ public static class FeedParser
     /// <param name="httpCharset">The charset of the HTTP Content-Type, if any.</param>
     /// <param name="feedUrl">Where the feed came from, to resolve relative links.</param>
     /// <exception cref="FeedParseException">Nothing usable could be read.</exception>
-    public static ParsedFeed Parse(ReadOnlySpan<byte> body, string? httpCharset = null, Uri? feedUrl = null)
+    public static ParsedFeed Parse(ReadOnlyMemory<byte> body, string? httpCharset = null, Uri? feedUrl = null)
     {
-        var text = FeedDecoder.Decode(body, httpCharset);
+        var (encoding, start) = FeedDecoder.Choose(body.Span, httpCharset);
+        if (ReadWellFormed(body[start..], encoding) is { } feed)
+            return XmlFeedReader.Map(feed, feedUrl);
+
+        var text = encoding.GetString(body.Span[start..]);
         if (text.AsSpan().TrimStart().StartsWith("{"))
             return JsonFeedReader.Map(ReadJson(text), feedUrl);
         try
@@ -45,6 +49,50 @@ public static class FeedParser
             }
         }
     }
+
+    // What FeedReader.ReadFromString does for the same text, less the text: it parses only from a string,
+    // which for a feed of any size is a large object on its own. Here the document is read as it is decoded,
+    // then given to FeedReader's reader for its dialect. Null for anything else (JSON, XML that needs
+    // repair, a root FeedReader does not know), which the string path above reads.
+    static Feed? ReadWellFormed(ReadOnlyMemory<byte> bytes, System.Text.Encoding encoding)
+    {
+        using var text = new FeedTextReader(bytes, encoding);
+        if (text.Peek() != '<') return null;
+        try
+        {
+            XDocument document;
+            using (var xml = XmlReader.Create(text, DocumentSettings))
+                document = XDocument.Load(xml);
+            var root = document.Root!;
+            var channel = root.Element(root.GetDefaultNamespace() + "channel");
+            BaseFeed? specific = root.Name.LocalName.ToLowerInvariant() switch
+            {
+                "feed" => new AtomFeed(null, root),
+                "rdf" => new Rss10Feed(null, channel),
+                "rss" => root.Attribute("version")?.Value.ToLowerInvariant() switch
+                {
+                    "2.0" when root.Attribute(XNamespace.Xmlns + "media") is not null => new MediaRssFeed(null, channel),
+                    "0.91" => new Rss091Feed(null, channel),
+                    "0.92" => new Rss092Feed(null, channel),
+                    _ => new Rss20Feed(null, channel),
+                },
+                _ => null,
+            };
+            return specific?.ToFeed();
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return null;
+        }
+    }
+
+    // The settings XDocument.Parse reads with.
+    static readonly XmlReaderSettings DocumentSettings = new()
+    {
+        IgnoreWhitespace = true,
+        DtdProcessing = DtdProcessing.Parse,
+        MaxCharactersFromEntities = 10_000_000,
+    };
 
     // JSON Feed: FeedReader insists on a version URL; a document with an items list is a feed whatever it says.
     static JsonFeed ReadJson(string text)

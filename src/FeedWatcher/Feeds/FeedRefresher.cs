@@ -104,7 +104,7 @@ public sealed class FeedRefresher(
     {
         ParsedFeed parsed;
         using (fetched)
-            parsed = FeedParser.Parse(fetched.Body.Span, FeedDecoder.CharsetOf(fetched.ContentType), new Uri(fetched.MovedTo ?? feed.CurrentUrl));
+            parsed = FeedParser.Parse(fetched.Body.Memory, FeedDecoder.CharsetOf(fetched.ContentType), new Uri(fetched.MovedTo ?? feed.CurrentUrl));
         var polled = new List<PolledItem>(parsed.Entries.Count);
         var analyzed = new Dictionary<string, AnalyzedItem>(parsed.Entries.Count, StringComparer.Ordinal);
         var matches = new Dictionary<string, IReadOnlyList<WatchMatch>>(StringComparer.Ordinal);

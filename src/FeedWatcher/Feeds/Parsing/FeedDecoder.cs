@@ -13,13 +13,20 @@ public static partial class FeedDecoder
 
     public static string Decode(ReadOnlySpan<byte> span, string? httpCharset = null)
     {
-        if (span.StartsWith(new byte[] { 0xEF, 0xBB, 0xBF })) return Utf8OrWindows1252.GetString(span[3..]);
-        if (span.StartsWith(new byte[] { 0xFF, 0xFE, 0, 0 })) return new UTF32Encoding(false, false).GetString(span[4..]);
-        if (span.StartsWith(new byte[] { 0, 0, 0xFE, 0xFF })) return new UTF32Encoding(true, false).GetString(span[4..]);
-        if (span.StartsWith(new byte[] { 0xFF, 0xFE })) return Encoding.Unicode.GetString(span[2..]);
-        if (span.StartsWith(new byte[] { 0xFE, 0xFF })) return Encoding.BigEndianUnicode.GetString(span[2..]);
-        if (span.StartsWith(new byte[] { (byte)'<', 0, (byte)'?', 0 })) return Encoding.Unicode.GetString(span);
-        if (span.StartsWith(new byte[] { 0, (byte)'<', 0, (byte)'?' })) return Encoding.BigEndianUnicode.GetString(span);
+        var (encoding, start) = Choose(span, httpCharset);
+        return encoding.GetString(span[start..]);
+    }
+
+    /// <summary>The encoding to read the bytes with, and where the text starts (after any byte order mark).</summary>
+    public static (Encoding Encoding, int Start) Choose(ReadOnlySpan<byte> span, string? httpCharset = null)
+    {
+        if (span.StartsWith(new byte[] { 0xEF, 0xBB, 0xBF })) return (Utf8OrWindows1252, 3);
+        if (span.StartsWith(new byte[] { 0xFF, 0xFE, 0, 0 })) return (new UTF32Encoding(false, false), 4);
+        if (span.StartsWith(new byte[] { 0, 0, 0xFE, 0xFF })) return (new UTF32Encoding(true, false), 4);
+        if (span.StartsWith(new byte[] { 0xFF, 0xFE })) return (Encoding.Unicode, 2);
+        if (span.StartsWith(new byte[] { 0xFE, 0xFF })) return (Encoding.BigEndianUnicode, 2);
+        if (span.StartsWith(new byte[] { (byte)'<', 0, (byte)'?', 0 })) return (Encoding.Unicode, 0);
+        if (span.StartsWith(new byte[] { 0, (byte)'<', 0, (byte)'?' })) return (Encoding.BigEndianUnicode, 0);
 
         var declared = Find(httpCharset) ?? Find(XmlDeclaredEncoding(span));
         var validUtf8 = Utf8.IsValid(span);
@@ -31,7 +38,7 @@ public static partial class FeedDecoder
             { CodePage: 28591 or 20127 or 1252 } => validUtf8 && !Ascii.IsValid(span) ? Encoding.UTF8 : Windows1252,
             _ => declared,
         };
-        return encoding.GetString(span);
+        return (encoding, 0);
     }
 
     static Encoding Windows1252 => Encoding.GetEncoding(1252);
