@@ -15,8 +15,26 @@ public sealed record FeedEntry(
     string? Author = null,
     string? Content = null)
 {
+    string? _content = Content;
+    Func<string?>? _readContent;
     string? _titleText;
     string? _summaryText;
+
+    /// <summary>The content (markup or text), read from the feed's document only when first asked for: an item
+    /// with a summary is matched and stored without it.</summary>
+    public string? Content
+    {
+        get
+        {
+            if (_readContent is { } read)
+                (_content, _readContent) = (read(), null);
+            return _content;
+        }
+        init => _content = value;
+    }
+
+    /// <summary>Where <see cref="Content"/> comes from when it is read on demand.</summary>
+    internal Func<string?> ContentReader { init => _readContent = value; }
 
     public string TitleText => _titleText ??= FeedText.Plain(Title);
 

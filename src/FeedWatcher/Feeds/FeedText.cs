@@ -88,6 +88,36 @@ public static class FeedText
     {
         if (text.AsSpan().IndexOfAnyInRange('\u0080', '\u00FF') < 0 && !text.AsSpan().ContainsAny(Cp1252Specials))
             return text;
+        if (HasUtf8LeadAndContinuation(text) && Utf8ReadAsLatin1(text) is { } repaired)
+            return repaired;
+        if (text.AsSpan().IndexOfAnyInRange('\u0080', '\u009F') < 0)
+            return text;
+        var chars = text.ToCharArray();
+        for (var i = 0; i < chars.Length; i++)
+            if (chars[i] is >= '\u0080' and <= '\u009F')
+                chars[i] = Windows1252.GetString([(byte)chars[i]])[0];
+        return new string(chars);
+    }
+
+    // A UTF-8 lead byte read as a character (Â to ô) followed by a continuation byte read as one (\u0080 to
+    // \u00BF, or the windows-1252 character of a byte from 0x80 to 0x9F): text that is not so garbled has none.
+    static bool HasUtf8LeadAndContinuation(ReadOnlySpan<char> text)
+    {
+        for (var i = text.IndexOfAnyInRange('\u00C2', '\u00F4'); i >= 0 && i + 1 < text.Length;)
+        {
+            var next = text[i + 1];
+            if (next is >= '\u0080' and <= '\u00BF' || Cp1252Specials.Contains(next))
+                return true;
+            var rest = text[(i + 1)..].IndexOfAnyInRange('\u00C2', '\u00F4');
+            if (rest < 0) return false;
+            i += 1 + rest;
+        }
+        return false;
+    }
+
+    // The text as the UTF-8 it was before it was read as Latin-1 or windows-1252; null when it was not UTF-8.
+    static string? Utf8ReadAsLatin1(string text)
+    {
         var bytes = new byte[text.Length];
         var onlyBytes = true;
         for (var i = 0; i < text.Length && onlyBytes; i++)
@@ -97,15 +127,8 @@ public static class FeedText
             else if (Cp1252Specials.Contains(c)) bytes[i] = Windows1252.GetBytes([c])[0];
             else onlyBytes = false;
         }
-        if (onlyBytes && System.Text.Unicode.Utf8.IsValid(bytes) && bytes.AsSpan().IndexOfAnyInRange((byte)0xC2, (byte)0xF4) >= 0)
-            return System.Text.Encoding.UTF8.GetString(bytes);
-        if (text.AsSpan().IndexOfAnyInRange('\u0080', '\u009F') < 0)
-            return text;
-        var chars = text.ToCharArray();
-        for (var i = 0; i < chars.Length; i++)
-            if (chars[i] is >= '\u0080' and <= '\u009F')
-                chars[i] = Windows1252.GetString([(byte)chars[i]])[0];
-        return new string(chars);
+        return onlyBytes && System.Text.Unicode.Utf8.IsValid(bytes) && bytes.AsSpan().IndexOfAnyInRange((byte)0xC2, (byte)0xF4) >= 0
+            ? System.Text.Encoding.UTF8.GetString(bytes) : null;
     }
 
     // The characters windows-1252 puts where Latin-1 has C1 controls.

@@ -1,3 +1,4 @@
+using System.Xml;
 using System.Xml.Linq;
 using CodeHollow.FeedReader;
 using CodeHollow.FeedReader.Feeds;
@@ -84,8 +85,10 @@ static class XmlFeedReader
             Published: Date(Child(item, "pubDate")) ?? Date(Child(item, DcTermsNs, "issued")) ?? Date(Child(item, AtomNs, "published")) ?? updated,
             Updated: updated,
             Author: Value(Child(item, "author")) ?? Value(Child(item, DcNs, "creator")) ?? Value(Child(item, DcNs, "author")) ?? Value(Child(item, ItunesNs, "author"))
-                ?? Value(Child(channel, DcNs, "creator")) ?? Value(Child(channel, ItunesNs, "author")),
-            Content: Value(Child(item, ContentNs, "encoded")) ?? Markup(Child(item, XhtmlNs, "body")) ?? TextConstruct(Child(item, AtomNs, "content")));
+                ?? Value(Child(channel, DcNs, "creator")) ?? Value(Child(channel, ItunesNs, "author")))
+        {
+            ContentReader = () => Value(Child(item, ContentNs, "encoded")) ?? Markup(Child(item, XhtmlNs, "body")) ?? TextConstruct(Child(item, AtomNs, "content")),
+        };
     }
 
     static FeedEntry AtomEntry(XElement entry, XElement feed, Uri? feedUrl)
@@ -98,8 +101,10 @@ static class XmlFeedReader
             Summary: TextConstruct(Child(entry, "summary")),
             Published: Date(Child(entry, "published")) ?? Date(Child(entry, "issued")) ?? Date(Child(entry, "created")) ?? Date(Child(entry, DcNs, "date")) ?? updated,
             Updated: updated,
-            Author: Person(Child(entry, "author")) ?? Value(Child(entry, DcNs, "creator")) ?? Person(Child(Child(entry, "source"), "author")) ?? Person(Child(feed, "author")),
-            Content: TextConstruct(Child(entry, "content")));
+            Author: Person(Child(entry, "author")) ?? Value(Child(entry, DcNs, "creator")) ?? Person(Child(Child(entry, "source"), "author")) ?? Person(Child(feed, "author")))
+        {
+            ContentReader = () => TextConstruct(Child(entry, "content")),
+        };
     }
 
     // Channel Definition Format, the pre-RSS dialect: <CHANNEL HREF=...><ITEM HREF=... LASTMOD=...>.
@@ -117,8 +122,15 @@ static class XmlFeedReader
 
     // Elements are matched by local name in the element's own namespace family (Atom 1.0 or 0.3, RSS of any
     // version), so that the same code reads every dialect; extension namespaces are asked for by name.
-    static XElement? Child(XElement? parent, string localName) =>
-        parent?.Elements().FirstOrDefault(e => e.Name.LocalName == localName && IsCoreNamespace(e.Name.NamespaceName, parent));
+    static XElement? Child(XElement? parent, string localName)
+    {
+        for (var node = parent?.FirstNode; node is not null; node = node.NextNode)
+        {
+            if (node is XElement e && e.Name.LocalName == localName && IsCoreNamespace(e.Name.NamespaceName, parent!))
+                return e;
+        }
+        return null;
+    }
 
     static XElement? Child(XElement? parent, string ns, string localName) =>
         parent?.Element(XName.Get(localName, ns));
@@ -129,7 +141,21 @@ static class XmlFeedReader
 
     static string? Value(XElement? e) => e is null ? null : NullIfBlank(FeedText.FixMojibake(e.Value));
 
-    static string? Markup(XElement? e) => e is null ? null : NullIfBlank(string.Concat(e.Nodes().Select(n => n.ToString(SaveOptions.DisableFormatting))));
+    // The element's content as markup, each node as XNode.ToString(SaveOptions.DisableFormatting) writes it, through
+    // one writer rather than one per node.
+    static string? Markup(XElement? e)
+    {
+        if (e is null) return null;
+        var markup = new System.Text.StringBuilder();
+        using (var writer = XmlWriter.Create(new StringWriter(markup, System.Globalization.CultureInfo.InvariantCulture), MarkupSettings))
+        {
+            foreach (var node in e.Nodes())
+                node.WriteTo(writer);
+        }
+        return NullIfBlank(markup.ToString());
+    }
+
+    static readonly XmlWriterSettings MarkupSettings = new() { OmitXmlDeclaration = true, ConformanceLevel = ConformanceLevel.Fragment };
 
     static string? Attribute(XElement e, string ns, string name) => NullIfBlank(e.Attribute(XName.Get(name, ns))?.Value);
 

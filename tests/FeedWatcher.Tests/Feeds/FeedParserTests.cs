@@ -124,8 +124,30 @@ public class FeedParserTests
         Assert.Equal(new DateTime(2017, 4, 15, 12, 0, 0, DateTimeKind.Utc), entry.Updated);
         Assert.Equal(entry.Updated, entry.Published); // published falls back to updated
         Assert.Equal("Talks resume", entry.SummaryText);
+        Assert.Equal("<p xmlns=\"http://www.w3.org/1999/xhtml\">Talks <em>resume</em></p>", entry.Content);
         Assert.Equal("Desk", entry.Author);
     }
+
+    [Fact]
+    public void Content_is_read_beside_the_summary_and_stands_in_for_a_missing_one()
+    {
+        var feed = ParseText("""
+            <rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>t</title>
+              <item><guid>1</guid><description>Short</description><content:encoded><![CDATA[<p>Long <b>text</b></p>]]></content:encoded></item>
+              <item><guid>2</guid><content:encoded><![CDATA[<p>Only content</p>]]></content:encoded></item>
+            </channel></rss>
+            """);
+        Assert.Equal(("Short", "<p>Long <b>text</b></p>"), (feed.Entries[0].SummaryText, feed.Entries[0].Content));
+        Assert.Equal("Only content", feed.Entries[1].SummaryText);
+    }
+
+    [Theory]
+    [InlineData("Caf\u00c3\u00a9 \u00e2\u20ac\u201c talks", "Caf\u00e9 \u2013 talks")]   // UTF-8 read as windows-1252
+    [InlineData("Caf\u00e9 \u00c2 la carte", "Caf\u00e9 \u00c2 la carte")]               // Latin text as it is
+    [InlineData("Lavrov\u0092s", "Lavrov\u2019s")]                                            // a C1 control from &#146;
+    [InlineData("plain", "plain")]
+    public void Garbled_text_is_mended_and_other_text_left_alone(string text, string expected) =>
+        Assert.Equal(expected, FeedText.FixMojibake(text));
 
     [Theory]
     [InlineData("windows-1252", "iso-8859-1", "Caf\u00e9 \u201cquoted\u201d")]   // Latin-1 label, windows-1252 bytes

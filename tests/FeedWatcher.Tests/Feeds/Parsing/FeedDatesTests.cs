@@ -31,6 +31,11 @@ public class FeedDatesTests
     [InlineData("2017-04-14T08:30:00Z", "2017-04-14T08:30:00Z")]
     [InlineData("2017-04-14T08:30:00.123+04:30", "2017-04-14T04:00:00Z")]
     [InlineData("2017-04-14 08:30:00", "2017-04-14T08:30:00Z")]
+    [InlineData("2017-04-14T08:30:00.000000-07:00", "2017-04-14T15:30:00Z")]
+    [InlineData("2017-04-14T08:30:00,5Z", "2017-04-14T08:30:00Z")]
+    [InlineData("2017-04-14T08:30:00+0430", "2017-04-14T04:00:00Z")]   // zones past the common forms: the general reader
+    [InlineData("2017-04-14T08:30:00 +04:30", "2017-04-14T04:00:00Z")]
+    [InlineData("2016-12-31T23:59:60Z", "2016-12-31T23:59:59Z")]      // a leap second
     [InlineData("2017-04-14", "2017-04-14T00:00:00Z")]
     [InlineData("2017-04", "2017-04-01T00:00:00Z")]
     [InlineData("20170414T083000Z", "2017-04-14T08:30:00Z")]
@@ -44,6 +49,9 @@ public class FeedDatesTests
     [InlineData("Fri, 14 Foo 2017 08:30:00 GMT")]
     [InlineData("Fri, 14 Apr 2017 08:30:00 +04:xx")]
     [InlineData("2017-04-14T08:30:00+99:00")]
+    [InlineData("2017-04-14T08:30:00+14:60")]
+    [InlineData("2017-02-29T08:30:00Z")]
+    [InlineData("2017-04-14T08:30:00.Z")]
     [InlineData("2017-13-01")]
     [InlineData("2017-04-14T08:30:00Zjunk")]
     [InlineData("yesterday")]
