@@ -135,8 +135,10 @@ public sealed class FeedFetcher(HttpClient http, IOptionsMonitor<FeedWatcherOpti
     // The limit applies to the decompressed bytes, as they are read, not only to a Content-Length. The bytes go
     // to a pooled buffer, so that fetching thousands of feeds does not churn the large-object heap.
     // A pool of FeedWatcher's own, without the shared pool's per-thread caches, so that what it keeps stays small:
-    // a body is only held from the first byte read until it is parsed, a few at a time on a few cores.
-    internal static readonly ArrayPool<byte> BodyPool = ArrayPool<byte>.Create(maxArrayLength: 64 * 1024 * 1024, maxArraysPerBucket: 4);
+    // a body is only held from the first byte read until it is parsed. Room for as many of a size as feeds are
+    // fetched at once (16 by default), so that bodies waiting for a parsing slot are reused, not dropped to the
+    // collector after surviving into its older generations.
+    internal static readonly ArrayPool<byte> BodyPool = ArrayPool<byte>.Create(maxArrayLength: 64 * 1024 * 1024, maxArraysPerBucket: 32);
 
     static async Task<FeedBody> ReadLimitedAsync(HttpContent content, long maxBytes, CancellationToken cancellationToken)
     {
