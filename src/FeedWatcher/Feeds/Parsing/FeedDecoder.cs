@@ -4,18 +4,12 @@ using System.Text.Unicode;
 
 namespace FeedWatcher.Feeds.Parsing;
 
-/// <summary>Turns a feed's bytes into text: the byte order mark first, then the HTTP charset, then the XML
+/// <summary>Chooses how a feed's bytes become text: the byte order mark first, then the HTTP charset, then the XML
 /// declaration, then UTF-8 if the bytes are valid UTF-8, else windows-1252. Labels that mean Latin-1 are
 /// read as windows-1252, as browsers do, since that is what such feeds really hold.</summary>
 public static partial class FeedDecoder
 {
     static FeedDecoder() => Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
-
-    public static string Decode(ReadOnlySpan<byte> span, string? httpCharset = null)
-    {
-        var (encoding, start) = Choose(span, httpCharset);
-        return encoding.GetString(span[start..]);
-    }
 
     /// <summary>The encoding to read the bytes with, and where the text starts (after any byte order mark).</summary>
     public static (Encoding Encoding, int Start) Choose(ReadOnlySpan<byte> span, string? httpCharset = null)
