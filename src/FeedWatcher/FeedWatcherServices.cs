@@ -46,6 +46,8 @@ public static class FeedWatcherServices
     {
         DefaultTypeMap.MatchNamesWithUnderscores = true;
         var services = builder.Services;
+        // The settings as they are now, for what is decided once at start: the metrics endpoint and the schedules.
+        var configured = builder.Configuration.GetSection(FeedWatcherOptions.Section).Get<FeedWatcherOptions>() ?? new();
         // Under systemd: READY=1 once started (migrations applied), STOPPING=1 on shutdown, and log lines in the
         // journal's format with their priority. Elsewhere nothing changes.
         services.AddSystemd();
@@ -94,7 +96,8 @@ public static class FeedWatcherServices
         services.AddSingleton<PollCycle>();
         services.AddSingleton<MailDelivery>();
         services.AddSingleton<Observability.FeedWatcherMetrics>();
-        AddMetrics(services, builder.Configuration.GetSection(FeedWatcherOptions.Section).Get<FeedWatcherOptions>()?.Metrics ?? new());
+        if (configured.Metrics.Prometheus)
+            AddPrometheus(services, configured.Metrics);
         services.AddSingleton<DigestStore>();
         services.AddSingleton<WorkerStore>();
         services.AddSingleton<DigestOutbox>();
@@ -102,16 +105,17 @@ public static class FeedWatcherServices
         services.AddHostedService<MigrateOnStart>();
         services.AddSingleton<LearnTermsOnStart>();
         services.AddHostedService(sp => sp.GetRequiredService<LearnTermsOnStart>());
-        AddScheduler(services, builder.Configuration.GetSection(FeedWatcherOptions.Section).Get<FeedWatcherOptions>() ?? new());
+        AddScheduler(services, configured);
         services.AddHostedService<Heartbeat>(); // after the scheduler, so that its first beat finds it running
         services.AddHostedService<Watchdog>();
         return builder;
     }
 
-    // The Prometheus endpoint, when enabled; the meter counts either way, at no cost without a listener.
-    static void AddMetrics(IServiceCollection services, MetricsOptions metrics)
+    // The Prometheus endpoint, when enabled; the meter counts either way, at no cost without a listener. A method
+    // of its own, so that OpenTelemetry's assemblies are loaded only when it is enabled.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    static void AddPrometheus(IServiceCollection services, MetricsOptions metrics)
     {
-        if (!metrics.Prometheus) return;
         services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("feedwatcher", serviceVersion: typeof(FeedWatcherServices).Assembly.GetName().Version?.ToString(3)))
             .WithMetrics(meters => meters
