@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Watch quality on ../shared/eval: the shipped default watch for T1, and for T2-T5 one watch each built only
-# from that topic's seed item and keyword list; scored by `feedwatcher backtest --qrels` (leave-one-topic-out
-# thresholds, normalized detection cost). Needs python3 and ../shared beside the checkout.
-#   bench/watches/eval.sh            prints the report; the JSON lines go to $OUT (default /tmp/fw-eval.jsonl)
+# Watch quality on a labelled set (../shared/eval by default; also ../shared/eval-drift, ../shared/eval-drift2):
+# the shipped default watch for T1, and for every other topic one watch built only from that topic's seed item and
+# keyword list; scored by `feedwatcher backtest --qrels` (leave-one-topic-out thresholds, normalized detection
+# cost). Needs python3 and ../shared beside the checkout.
+#   bench/watches/eval.sh [SET] [backtest options]   prints the report; the JSON lines go to $OUT (default /tmp/fw-eval.jsonl)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 EVAL="../shared/eval"
+if [ $# -gt 0 ] && [ -d "$1" ]; then EVAL="$1"; shift; fi
 OUT="${OUT:-/tmp/fw-eval.jsonl}"
 watches="$(mktemp --suffix=.json)"
 trap 'rm -f "$watches"' EXIT
@@ -19,8 +21,8 @@ for topic in json.load(open(f"{ev}/topics.json")):
     if topic["topic"] == "T1":
         watch = dict(shipped["Watches"][0], Name="T1")
     else:
-        seed = items[topic["seed"]["id"]]
-        watch = {"Name": topic["topic"], "Keywords": topic["watch_keywords"], "Seed": {"Title": seed["title"], "Text": seed["summary"]}}
+        seed = topic["seed"] if topic["seed"].get("title") else items[topic["seed"]["id"]]
+        watch = {"Name": topic["topic"], "Keywords": topic["watch_keywords"], "Seed": {"Title": seed["title"], "Text": seed.get("summary", "")}}
     watches.append(watch)
 print(json.dumps({"Aliases": shipped.get("Aliases", []), "Watches": watches}, indent=1))
 PY

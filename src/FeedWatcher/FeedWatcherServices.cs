@@ -18,29 +18,26 @@ namespace FeedWatcher;
 /// <summary>All of FeedWatcher's services, in one place.</summary>
 public static class FeedWatcherServices
 {
-    /// <summary>The host with FeedWatcher's configuration sources, each over the one before: the shipped
-    /// appsettings.json beside the binary, the administrator's file <paramref name="systemFile"/> (by default
-    /// appsettings.json in systemd's <c>$CONFIGURATION_DIRECTORY</c>, else in /etc/feedwatcher; a list there
-    /// replaces the shipped list, see <see cref="LayeredJsonSource"/>),
-    /// environment variables (FeedWatcher__Smtp__Password, ...), then the command line. Both files are read
-    /// again when they change.</summary>
-    public static HostApplicationBuilder CreateBuilder(string[] args, string? systemFile = null)
+    /// <summary>The host with FeedWatcher's configuration sources, each over the one before: the defaults file (in a
+    /// clone its top-level appsettings.json, else the one beside the binary), the user's file (<c>--config FILE</c>
+    /// among <paramref name="args"/> unless <paramref name="userFile"/> is given, <c>$FEEDWATCHER_CONFIG</c>, or
+    /// /etc/feedwatcher/appsettings.json; a list there replaces the default list, see <see cref="LayeredJsonSource"/>
+    /// and <see cref="ConfigurationFiles"/>), environment variables (FeedWatcher__Smtp__Password, ...), then the
+    /// command line. Both files are read again when they change.</summary>
+    public static HostApplicationBuilder CreateBuilder(string[] args, string? userFile = null)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
-        // The shipped file and the administrator's are read as one, where the standard appsettings.json was.
+        var (settings, config) = ConfigurationFiles.TakeOption(args);
+        var defaults = ConfigurationFiles.Defaults(AppContext.BaseDirectory);
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = settings, ContentRootPath = Path.GetDirectoryName(defaults) });
+        // The two files are read as one, where the standard appsettings.json was.
         var sources = builder.Configuration.Sources;
-        var shipped = sources.Select((source, i) => (source, i))
-            .First(x => x.source is Microsoft.Extensions.Configuration.Json.JsonConfigurationSource { Path: "appsettings.json" }).i;
-        sources[shipped] = new LayeredJsonSource(Path.Combine(AppContext.BaseDirectory, "appsettings.json"),
-            systemFile ?? Path.Combine(SystemConfigurationDirectory(), "appsettings.json"));
+        var standard = sources.Select((source, i) => (source, i))
+            .First(x => x.source is Microsoft.Extensions.Configuration.Json.JsonConfigurationSource { Path: ConfigurationFiles.FileName }).i;
+        var (user, required) = ConfigurationFiles.User(userFile ?? config);
+        sources[standard] = new LayeredJsonSource(defaults, user, required);
         ValidatedOptionsMonitor.IgnoreReloadErrors(builder.Configuration);
         return builder;
     }
-
-    /// <summary>Where the administrator's settings live: systemd's <c>$CONFIGURATION_DIRECTORY</c> (set by
-    /// ConfigurationDirectory=feedwatcher), else /etc/feedwatcher.</summary>
-    public static string SystemConfigurationDirectory() =>
-        Environment.GetEnvironmentVariable("CONFIGURATION_DIRECTORY") is { Length: > 0 } fromSystemd ? fromSystemd.Split(':')[0] : "/etc/feedwatcher";
 
     public static IHostApplicationBuilder AddFeedWatcher(this IHostApplicationBuilder builder)
     {
@@ -102,6 +99,7 @@ public static class FeedWatcherServices
         services.AddSingleton<WorkerStore>();
         services.AddSingleton<DigestOutbox>();
 
+        services.AddHostedService<AnnounceOnStart>();
         services.AddHostedService<MigrateOnStart>();
         services.AddSingleton<LearnTermsOnStart>();
         services.AddHostedService(sp => sp.GetRequiredService<LearnTermsOnStart>());

@@ -58,7 +58,7 @@ public static class AppHost
     /// <summary>Prints every configuration problem with its path on stderr; true when there is none.</summary>
     public static bool CheckConfiguration(IConfiguration configuration, bool quietWhenValid = false)
     {
-        IReadOnlyList<string> problems = [.. ValidatedOptionsMonitor.BrokenJsonFiles(configuration), .. ConfigValidator.Validate(configuration)];
+        var problems = ValidatedOptionsMonitor.Problems(configuration);
         if (problems.Count == 0)
         {
             if (!quietWhenValid) Console.WriteLine("Configuration OK");

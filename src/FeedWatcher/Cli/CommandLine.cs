@@ -1,4 +1,5 @@
 using System.CommandLine;
+using FeedWatcher.Configuration;
 using FeedWatcher.Storage;
 
 namespace FeedWatcher.Cli;
@@ -26,8 +27,10 @@ public static class CommandLine
     static RootCommand Build()
     {
         var root = new RootCommand("FeedWatcher follows news stories in RSS, Atom and JSON feeds and emails digests of the items that match your watches.\n"
-            + "Settings come from appsettings.json beside the binary, then environment variables (FeedWatcher__Smtp__Host=...), "
+            + "Settings come from appsettings.json (in a clone, the one at its top), then your settings file (--config FILE, else /etc/feedwatcher/appsettings.json), "
+            + "then environment variables (FeedWatcher__Smtp__Host=...), "
             + "then --FeedWatcher:Smtp:Host=... on the command line.");
+        root.Options.Add(ConfigFile);
         var run = new Command("run", "Run the worker: poll feeds, store hits, send digests (the default).");
         run.SetAction(r => RunWorkerAsync(Settings(r)));
         root.SetAction(r => RunWorkerAsync(Settings(r)));
@@ -88,8 +91,15 @@ public static class CommandLine
         }
     }
 
-    /// <summary>Configuration overrides given on the command line.</summary>
-    internal static string[] Settings(ParseResult result) => [.. result.UnmatchedTokens];
+    static readonly Option<FileInfo?> ConfigFile = new(ConfigurationFiles.Option)
+    {
+        Description = "The settings file to use over the defaults, instead of /etc/feedwatcher/appsettings.json (also $FEEDWATCHER_CONFIG).",
+        Recursive = true,
+    };
+
+    /// <summary>Configuration overrides given on the command line, with the settings file given by --config.</summary>
+    internal static string[] Settings(ParseResult result) =>
+        result.GetValue(ConfigFile) is { } file ? [$"{ConfigurationFiles.Option}={file.FullName}", .. result.UnmatchedTokens] : [.. result.UnmatchedTokens];
 
     static Task<int> RunWorkerAsync(string[] settings) => AppHost.WithHostAsync(settings, async host =>
     {

@@ -16,15 +16,17 @@ public static class ConfigShow
     {
         if (!AppHost.CheckConfiguration(configuration, quietWhenValid: true))
             return 1;
+        if (configuration is IConfigurationRoot root && root.Providers.OfType<LayeredJsonProvider>().FirstOrDefault() is { } files)
+            Console.WriteLine($"# Your settings: {ConfigurationFiles.Live(files.Source)} (read again when it changes)");
         Console.WriteLine("# Layers, each over the one before:");
-        if (configuration is IConfigurationRoot root)
+        if (configuration is IConfigurationRoot layers)
         {
-            foreach (var provider in root.Providers)
+            foreach (var provider in layers.Providers)
             {
                 if (provider is LayeredJsonProvider layered)
                 {
-                    Console.WriteLine($"#   {layered.Source.ShippedPath} (shipped)");
-                    Console.WriteLine($"#   {layered.Source.SystemPath}{(File.Exists(layered.Source.SystemPath) ? "" : " (absent)")} (its lists replace the shipped ones)");
+                    Console.WriteLine($"#   {layered.Source.DefaultsPath} (defaults)");
+                    Console.WriteLine($"#   {layered.Source.UserPath}{(File.Exists(layered.Source.UserPath) ? "" : " (absent)")} (its lists replace the default ones)");
                 }
                 else if (provider is JsonConfigurationProvider json && json.Source.FileProvider?.GetFileInfo(json.Source.Path ?? "").PhysicalPath is { } path && File.Exists(path))
                     Console.WriteLine($"#   {path}");

@@ -1,20 +1,21 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.Extensions.FileProviders;
-using Microsoft.Extensions.Primitives;
 
 namespace FeedWatcher.Configuration;
 
-/// <summary>The shipped appsettings.json and the administrator's (/etc/feedwatcher/appsettings.json) read as one
-/// configuration source: sections merge key by key, and a value or a list in the administrator's file replaces
-/// the shipped one whole. (Stacked the standard way, lists would merge item by item: an administrator's list of
-/// two feeds over four shipped ones would still poll the last two shipped feeds.) Both files are watched; a
-/// change to either is read again, and a file that does not parse is reported by
-/// <see cref="ValidatedOptionsMonitor.BrokenJsonFiles"/> while the last good settings stay.</summary>
-public sealed class LayeredJsonSource(string shippedPath, string systemPath) : IConfigurationSource
+/// <summary>The defaults file and the user's (see <see cref="ConfigurationFiles"/>) read as one configuration source:
+/// sections merge key by key, and a value or a list in the user's file replaces the default one whole. (Stacked the
+/// standard way, lists would merge item by item: a user's list of two feeds over four shipped ones would still poll
+/// the last two shipped feeds.) Both files are watched; a change to either is read again, and a file that does not
+/// parse is reported by <see cref="ValidatedOptionsMonitor.BrokenJsonFiles"/> while the last good settings stay.</summary>
+/// <param name="defaultsPath">The defaults: the clone's top-level appsettings.json, or the one beside the binary.</param>
+/// <param name="userPath">The user's settings, over the defaults; may be absent unless <paramref name="userRequired"/>.</param>
+/// <param name="userRequired">The user's file was named explicitly (<c>--config</c>): its absence is a problem.</param>
+public sealed class LayeredJsonSource(string defaultsPath, string userPath, bool userRequired = false) : IConfigurationSource
 {
-    public string ShippedPath { get; } = shippedPath;
-    public string SystemPath { get; } = systemPath;
+    public string DefaultsPath { get; } = defaultsPath;
+    public string UserPath { get; } = userPath;
+    public bool UserRequired { get; } = userRequired;
 
     public IConfigurationProvider Build(IConfigurationBuilder builder) => new LayeredJsonProvider(this);
 }
@@ -23,31 +24,47 @@ public sealed class LayeredJsonProvider : ConfigurationProvider, IDisposable
 {
     static readonly JsonDocumentOptions Reading = new() { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip };
 
-    readonly List<PhysicalFileProvider> _watchers = [];
-    readonly IDisposable? _registration;
+    readonly List<FileSystemWatcher> _watchers = [];
+    readonly Lock _gate = new();
+    Timer? _settle;
 
     public LayeredJsonProvider(LayeredJsonSource source)
     {
         Source = source;
-        var tokens = new List<Func<IChangeToken>>();
-        foreach (var path in new[] { source.ShippedPath, source.SystemPath })
+        foreach (var path in new[] { source.DefaultsPath, source.UserPath })
         {
-            // A missing directory is not watched: the watcher would climb to the nearest existing parent.
-            if (Path.GetDirectoryName(path) is not { } directory || !Directory.Exists(directory)) continue;
-            var watcher = new PhysicalFileProvider(directory);
+            // Only the file's own directory, not what lies under it (a clone's state/ holds a busy PostgreSQL), and
+            // every way an editor saves: in place, a new file, or a rename over the old one. A missing directory is
+            // not watched.
+            if (Path.GetDirectoryName(Path.GetFullPath(path)) is not { } directory || !Directory.Exists(directory)) continue;
+            var name = Path.GetFileName(path);
+            var watcher = new FileSystemWatcher(directory) { IncludeSubdirectories = false };
+            FileSystemEventHandler changed = (_, e) => { if (e.Name == name) Changed(); };
+            watcher.Changed += changed;
+            watcher.Created += changed;
+            watcher.Deleted += changed;
+            watcher.Renamed += (_, e) => { if (e.Name == name || e.OldName == name) Changed(); };
+            try { watcher.EnableRaisingEvents = true; }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or PlatformNotSupportedException)
+            {
+                watcher.Dispose(); // no inotify instance left, say: the file is read at start only
+                continue;
+            }
             _watchers.Add(watcher);
-            tokens.Add(() => watcher.Watch(Path.GetFileName(path)));
         }
-        if (tokens.Count > 0)
+    }
+
+    // Editors write in several steps: the file is read again once it has been quiet for a quarter of a second.
+    void Changed()
+    {
+        lock (_gate)
         {
-            _registration = ChangeToken.OnChange(
-                () => new CompositeChangeToken([.. tokens.Select(t => t())]),
-                () =>
-                {
-                    Thread.Sleep(250); // editors write in several steps: read once they are done
-                    Load();
-                    OnReload();
-                });
+            _settle ??= new Timer(_ =>
+            {
+                Load();
+                OnReload();
+            });
+            _settle.Change(TimeSpan.FromMilliseconds(250), Timeout.InfiniteTimeSpan);
         }
     }
 
@@ -57,7 +74,7 @@ public sealed class LayeredJsonProvider : ConfigurationProvider, IDisposable
     public override void Load()
     {
         JsonNode? merged = new JsonObject();
-        foreach (var path in new[] { Source.ShippedPath, Source.SystemPath })
+        foreach (var path in new[] { Source.DefaultsPath, Source.UserPath })
         {
             if (!File.Exists(path)) continue;
             try
@@ -127,7 +144,7 @@ public sealed class LayeredJsonProvider : ConfigurationProvider, IDisposable
 
     public void Dispose()
     {
-        _registration?.Dispose();
         foreach (var watcher in _watchers) watcher.Dispose();
+        lock (_gate) _settle?.Dispose();
     }
 }

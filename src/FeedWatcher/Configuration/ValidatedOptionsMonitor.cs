@@ -43,7 +43,7 @@ public sealed class ValidatedOptionsMonitor : IOptionsMonitor<FeedWatcherOptions
         IReadOnlyList<string> problems;
         try
         {
-            problems = [.. BrokenJsonFiles(_configuration), .. ConfigValidator.Validate(_configuration)];
+            problems = Problems(_configuration);
         }
         catch (Exception e) when (e is InvalidOperationException or FormatException)
         {
@@ -75,15 +75,20 @@ public sealed class ValidatedOptionsMonitor : IOptionsMonitor<FeedWatcherOptions
     static FeedWatcherOptions Bind(IConfiguration configuration) =>
         configuration.GetSection(FeedWatcherOptions.Section).Get<FeedWatcherOptions>() ?? new FeedWatcherOptions();
 
-    /// <summary>The JSON configuration files that do not parse, with where: a broken file would otherwise count
-    /// as an empty one.</summary>
+    /// <summary>The JSON configuration files that do not parse, with where (a broken file would otherwise count as an
+    /// empty one), and a settings file named with --config that is not there.</summary>
     public static IEnumerable<string> BrokenJsonFiles(IConfiguration configuration)
     {
         if (configuration is not IConfigurationRoot root) yield break;
+        foreach (var layered in root.Providers.OfType<LayeredJsonProvider>())
+        {
+            if (layered.Source.UserRequired && !File.Exists(layered.Source.UserPath))
+                yield return $"{layered.Source.UserPath}: no such settings file (given with {ConfigurationFiles.Option} or ${ConfigurationFiles.EnvironmentVariable})";
+        }
         var paths = root.Providers.SelectMany(provider => provider switch
         {
             JsonConfigurationProvider json => [json.Source.FileProvider?.GetFileInfo(json.Source.Path ?? "").PhysicalPath],
-            LayeredJsonProvider layered => new string?[] { layered.Source.ShippedPath, layered.Source.SystemPath },
+            LayeredJsonProvider layered => new string?[] { layered.Source.DefaultsPath, layered.Source.UserPath },
             _ => [],
         });
         foreach (var path in paths)
@@ -94,11 +99,27 @@ public sealed class ValidatedOptionsMonitor : IOptionsMonitor<FeedWatcherOptions
             {
                 using var _ = JsonDocument.Parse(File.ReadAllBytes(path), new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip });
             }
-            catch (JsonException e) { problem = $"{path}: not valid JSON at line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}"; }
+            catch (JsonException e) { problem = $"{path}: not valid JSON at line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}: {JsonError(e)}"; }
             catch (IOException e) { problem = $"{path}: {e.Message}"; }
             catch (UnauthorizedAccessException e) { problem = $"{path}: {e.Message}"; }
             if (problem is not null) yield return problem;
         }
+    }
+
+    /// <summary>Every problem of the configuration. A file that cannot be read is the only problem reported: the
+    /// settings it would have given are missing, and what that makes of the rest would only mislead.</summary>
+    public static IReadOnlyList<string> Problems(IConfiguration configuration)
+    {
+        IReadOnlyList<string> broken = [.. BrokenJsonFiles(configuration)];
+        return broken.Count > 0 ? broken : ConfigValidator.Validate(configuration);
+    }
+
+    // System.Text.Json's message without its own position suffix, which the problem already gives.
+    static string JsonError(JsonException e)
+    {
+        var message = e.Message;
+        var at = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        return (at > 0 ? message[..at] : message).TrimEnd('.', ' ');
     }
 
     /// <summary>Keeps a configuration file that breaks while running from stopping the process: the change is

@@ -77,6 +77,32 @@ public sealed class ConfigLayeringTests : IDisposable
     }
 
     [Fact]
+    public async Task Broken_json_is_one_problem_with_its_line_and_nothing_else()
+    {
+        File.WriteAllText(SystemFile, "{\n  \"FeedWatcher\": {\n    \"Watches\": [ }\n}\n");
+        var (exit, _, error) = await CliRunner.RunAsync("config", "check", SystemFile);
+
+        Assert.Equal(1, exit);
+        var lines = error.Trim().Split('\n');
+        Assert.Equal(2, lines.Length); // no "at least one watch is required" after it: the file is the whole problem
+        Assert.Equal("feedwatcher: 1 configuration problem(s):", lines[0]);
+        Assert.StartsWith($"  {SystemFile}: not valid JSON at line 3, byte ", lines[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_file_given_with_config_is_the_users_file_and_must_exist()
+    {
+        File.WriteAllText(SystemFile, """{ "FeedWatcher": { "Polling": { "MaxConcurrency": 3 } } }""");
+        var configuration = FeedWatcherServices.CreateBuilder(["--config", SystemFile, "--FeedWatcher:Polling:MaxPerHost=1"]).Configuration;
+        Assert.Equal((3, 1), (Options(configuration).Polling.MaxConcurrency, Options(configuration).Polling.MaxPerHost));
+        Assert.Empty(ValidatedOptionsMonitor.Problems(configuration));
+
+        var missing = Path.Combine(_system, "missing.json");
+        var problem = Assert.Single(ValidatedOptionsMonitor.Problems(FeedWatcherServices.CreateBuilder([$"--config={missing}"]).Configuration));
+        Assert.StartsWith($"{missing}: no such settings file", problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_edit_of_the_administrators_file_takes_effect_while_running_and_a_broken_one_is_rejected()
     {
         File.WriteAllText(SystemFile, """{ "FeedWatcher": { "Watches": [ { "Name": "Kabul", "Keywords": [ "Kabul" ] } ] } }""");

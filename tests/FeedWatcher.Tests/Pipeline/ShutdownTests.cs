@@ -34,35 +34,23 @@ public sealed class ShutdownTests(PostgresFixture postgres) : IAsyncLifetime
         });
         var connectionString = await postgres.CreateDatabaseAsync();
         string[] feeds = [_server.Url("/fast.rss"), _server.Url("/slow.rss"), _server.Url("/fast.rss?2"), _server.Url("/fast.rss?3")];
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { WorkerBinary, "run",
+        string[] args = [ "run",
             $"--FeedWatcher:Database:ConnectionString={connectionString}", $"--FeedWatcher:StateDirectory={_state}",
-            "--FeedWatcher:Polling:CheckInterval=00:00:01", "--FeedWatcher:Polling:Timeout=00:02:00" })
-            start.ArgumentList.Add(arg);
-        for (var i = 0; i < feeds.Length; i++)
-            start.ArgumentList.Add($"--FeedWatcher:Feeds:{i}:Url={feeds[i]}");
+            "--FeedWatcher:Polling:CheckInterval=00:00:01", "--FeedWatcher:Polling:Timeout=00:02:00",
+            .. feeds.Select((url, i) => $"--FeedWatcher:Feeds:{i}:Url={url}") ];
 
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        try
+        await using (var worker = WorkerProcess.Start(args))
         {
             await slowStarted.Task.WaitAsync(TimeSpan.FromSeconds(60));
             await WaitForAsync(connectionString, "SELECT count(*) FROM feeds WHERE last_success_at IS NOT NULL", 3);
 
             var stopwatch = Stopwatch.StartNew();
-            using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-                await kill.WaitForExitAsync();
-            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            await worker.SignalAsync("TERM");
+            await worker.WaitForExitAsync(TimeSpan.FromSeconds(30));
 
-            var log = await output + await error;
-            Assert.True(process.ExitCode == 0, log);
-            Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(20), $"stopped in {stopwatch.Elapsed}; {log}");
-            Assert.Contains("Application is shutting down", log, StringComparison.Ordinal);
-        }
-        finally
-        {
-            if (!process.HasExited) process.Kill(entireProcessTree: true);
+            Assert.True(worker.ExitCode == 0, worker.Output);
+            Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(20), $"stopped in {stopwatch.Elapsed}; {worker.Output}");
+            Assert.Contains("Application is shutting down", worker.Output, StringComparison.Ordinal);
         }
 
         // The fast feeds are polled whole; the slow one not at all, or recorded as failed: never half.
@@ -75,16 +63,6 @@ public sealed class ShutdownTests(PostgresFixture postgres) : IAsyncLifetime
             "SELECT last_success_at, (SELECT count(*) FROM items i WHERE i.feed_id = f.id) FROM feeds f WHERE url = @Url", new { Url = feeds[0] });
         Assert.NotNull(fast.LastSuccess);
         Assert.Equal(2, fast.Items);
-    }
-
-    // The worker as built beside the tests (same configuration), with its own dependencies.
-    static string WorkerBinary
-    {
-        get
-        {
-            var framework = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/'));
-            return Path.Combine(Repository.Root, "src", "FeedWatcher", "bin", framework.Parent!.Name, framework.Name, "feedwatcher.dll");
-        }
     }
 
     static async Task WaitForAsync(string connectionString, string countSql, long expected)
