@@ -4,7 +4,8 @@ using System.Text.Json;
 namespace FeedWatcher.Matching;
 
 /// <summary>Why an item scored what it did for a watch: the terms found and where, the seed terms it shares,
-/// and the parts of the score. Stored with the hit and shown in the digest.</summary>
+/// and the parts of the score; <see cref="ByKeyword"/> when a keyword found made it a hit that the parts alone
+/// would not have made (its score is then the watch's MinScore). Stored with the hit and shown in the digest.</summary>
 public sealed record WatchExplanation(
     double Score,
     double Keywords,
@@ -12,7 +13,8 @@ public sealed record WatchExplanation(
     IReadOnlyList<TermHit> Matched,
     IReadOnlyList<string> SeedTerms,
     string? Excluded = null,
-    string? Reason = null)
+    string? Reason = null,
+    bool ByKeyword = false)
 {
     /// <summary>How explanations are stored (hits.explanation) and printed by match and backtest.</summary>
     public static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
@@ -28,7 +30,9 @@ public sealed record WatchExplanation(
             parts.Add(string.Join("; ", Matched.GroupBy(m => m.ToString()[..^(m.Field.Length + 4)], StringComparer.Ordinal)
                 .Select(g => $"{g.Key} in {string.Join(" and ", g.Select(m => m.Field).Distinct())}")));
         if (SeedTerms.Count > 0) parts.Add("like the seed in " + string.Join(", ", SeedTerms));
-        parts.Add(string.Create(CultureInfo.InvariantCulture, $"score {Score:0.00} (keywords {Keywords:0.00}, seed {Seed:0.00})"));
+        parts.Add(ByKeyword
+            ? string.Create(CultureInfo.InvariantCulture, $"score {Score:0.00}, the watch's minimum, for a keyword found (keywords {Keywords:0.00}, seed {Seed:0.00})")
+            : string.Create(CultureInfo.InvariantCulture, $"score {Score:0.00} (keywords {Keywords:0.00}, seed {Seed:0.00})"));
         return string.Join("; ", parts);
     }
 }

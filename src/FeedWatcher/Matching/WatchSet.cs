@@ -8,8 +8,10 @@ namespace FeedWatcher.Matching;
 /// the summary. The seed part starts from the cosine similarity of item and seed (BM25 term weights, document
 /// frequencies from <see cref="TermStatistics"/>, aliases as one term) and measures how far it stands above
 /// the watch's usual similarity, in standard deviations over the items seen that share a term with the seed
-/// (the score normalization of TDT topic tracking), reaching 1 at 6. A query not satisfied or an exclusion
-/// found makes the score 0, and so do no keywords found in a watch with no seed.</para></summary>
+/// (the score normalization of TDT topic tracking), reaching 1 at 6. A keyword (or the query) found is what the
+/// user asked for and makes a hit on its own: with a seed, its score is at least the watch's MinScore, and the
+/// seed ranks it above that. A query not satisfied or an exclusion found makes the score 0, and so do no keywords
+/// found in a watch with no seed.</para></summary>
 public sealed class WatchSet : IWatchMatcher
 {
     public const double KeywordWeight = 0.3, SeedWeight = 0.7, FullSimilarity = 0.4, InTitle = 0.7, InSummary = 0.45;
@@ -19,7 +21,6 @@ public sealed class WatchSet : IWatchMatcher
     readonly Dictionary<int, int[]> _watchesByTerm = [];
     readonly Dictionary<int, (int Watch, float Weight)[]> _seedsByTerm = [];
     readonly TermSet _watchTerms, _seedTerms;
-    readonly double[] _maxKeywords;
     readonly HashSet<string> _multiWordKeywords;
     readonly int[] _always;
     readonly TermStatistics _statistics;
@@ -48,8 +49,6 @@ public sealed class WatchSet : IWatchMatcher
         foreach (var (term, list) in byTerm) _watchesByTerm[term] = [.. list];
         foreach (var (term, list) in seedsByTerm) _seedsByTerm[term] = [.. list];
         (_watchTerms, _seedTerms) = (new TermSet(_watchesByTerm.Keys), new TermSet(_seedsByTerm.Keys));
-        // The most the keyword part can be: every keyword (and the query) found in the title.
-        _maxKeywords = [.. _watches.Select(w => 1 - Math.Pow(1 - InTitle, w.Keywords.Count + (w.Query is null ? 0 : 1)))];
         _multiWordKeywords = [.. _watches.SelectMany(w => w.Keywords).Select(k => k.Text).Where(t => AliasTable.Analyze(t).Length > 1)];
         _always = [.. Enumerable.Range(0, _watches.Length).Where(w => _watches[w].EvaluateAlways)];
         _similarity = new (long, double, double)[_watches.Length];
@@ -161,9 +160,8 @@ public sealed class WatchSet : IWatchMatcher
             }
             if (!watch.InScope(feedUrl)) continue;
             var seed = watch.Seed is null ? 0 : SeedPart(w, similarities![w]);
-            // The best score the keywords could still give: below the minimum, the watch is not evaluated.
-            var best = (candidates[w] & KeywordCandidate) != 0 ? KeywordWeight * _maxKeywords[w] : 0;
-            if (!includeMisses && watch.Seed is not null && Math.Round(best + SeedWeight * seed, 4) < watch.MinScore)
+            // No keyword can be found and the seed alone falls short of the minimum: the watch is not evaluated.
+            if (!includeMisses && watch.Seed is not null && (candidates[w] & KeywordCandidate) == 0 && Math.Round(SeedWeight * seed, 4) < watch.MinScore)
                 continue;
             var match = Evaluate(watch, item, seed, includeMisses);
             if (match is not null) matches.Add(match);
@@ -203,12 +201,14 @@ public sealed class WatchSet : IWatchMatcher
         var keywords = 1 - missing;
         if (watch.Seed is null && found.Count == 0)
             return includeMisses ? Miss(watch, "no keyword found") : null;
-        var score = watch.Seed is null ? keywords : KeywordWeight * keywords + SeedWeight * seed;
-        score = Math.Round(score, 4);
+        var score = Math.Round(watch.Seed is null ? keywords : KeywordWeight * keywords + SeedWeight * seed, 4);
+        // What the user asked for explicitly is a hit whatever the seed says: the seed ranks, it does not veto.
+        var byKeyword = watch.Seed is not null && found.Count > 0 && score < watch.MinScore;
+        if (byKeyword) score = watch.MinScore;
         if (score < watch.MinScore && !includeMisses)
             return null;
         var explanation = new WatchExplanation(score, Math.Round(keywords, 4), Math.Round(seed, 4), found,
-            watch.Seed is null ? [] : SharedSeedTerms(watch, item));
+            watch.Seed is null ? [] : SharedSeedTerms(watch, item), ByKeyword: byKeyword);
         return new WatchMatch(watch.Name, score, explanation, score >= watch.MinScore);
     }
 

@@ -84,6 +84,32 @@ public class WatchSetTests
     }
 
     [Fact]
+    public void A_keyword_found_is_a_hit_whatever_the_seed_says()
+    {
+        var set = Compile(new WatchOptions
+        {
+            Name = "w",
+            Keywords = ["Moscow conference", "Kabul blast"],
+            Seed = new SeedOptions { Title = "US skips Moscow conference on Afghanistan", Text = "Russia hosted the talks; the MOAB strike hit Nangarhar." },
+            MinScore = 0.4,
+        });
+        foreach (var text in new[] { "Markets rise", "Floods in the south", "Elections in France", "Rain expected", "Kabul traffic jams" })
+            set.Learn(set.Analyze(new ItemText(text, "")));
+
+        var added = Score(set, "Kabul blast kills dozens near a ministry");
+        Assert.True(added.IsHit);
+        Assert.Equal(0.4, added.Score); // the watch's minimum: the seed, which shares little with it, ranks it last
+        Assert.True(added.Explanation.ByKeyword);
+        Assert.StartsWith("Kabul blast in title; ", added.Explanation.ToString(), StringComparison.Ordinal);
+        Assert.Contains("score 0.40, the watch's minimum, for a keyword found (keywords 0.70, seed ", added.Explanation.ToString(), StringComparison.Ordinal);
+        Assert.True(Score(set, "Agency says", "A Kabul blast hit the city").IsHit); // in the summary too
+
+        var both = Score(set, "Moscow conference on Afghanistan: Russia hosts talks without the US");
+        Assert.True(both.Score > 0.4 && !both.Explanation.ByKeyword); // keyword and seed together rank above the minimum
+        Assert.False(Score(set, "Kabul traffic jams again").IsHit); // a word of a keyword is not the keyword
+    }
+
+    [Fact]
     public void Hyphenated_and_solid_spellings_of_a_compound_meet_in_seed_similarity()
     {
         var set = Compile(new WatchOptions { Name = "w", Seed = new SeedOptions { Title = "Cyber-attack hits hospitals", Text = "" } });
