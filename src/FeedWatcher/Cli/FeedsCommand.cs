@@ -51,8 +51,7 @@ public static class FeedsCommand
         var options = host.Services.GetRequiredService<IOptions<FeedWatcherOptions>>().Value;
         var now = host.Services.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime;
         await store.SyncAsync(options.Feeds, now);
-        var configured = options.Feeds.Select(f => f.Url).ToHashSet(StringComparer.Ordinal);
-        var rows = (await store.AllAsync()).Where(f => configured.Contains(f.Url) || f.Source == "imported").ToList();
+        var rows = await store.InUseAsync([.. options.Feeds.Select(f => f.Url)]);
         if (json)
         {
             foreach (var f in rows)
@@ -73,7 +72,7 @@ public static class FeedsCommand
             if (f.LastError is not null) Console.WriteLine($"{"",46}{(f.ConsecutiveFailures > 0 ? $"{f.ConsecutiveFailures} failure(s) in a row, last at {When(f.LastErrorAt)}" : "last error")}: {f.LastError}");
         }
         var failing = rows.Count(f => f.ConsecutiveFailures > 0 && f.Status != FeedStatus.Gone);
-        Console.WriteLine($"{rows.Count} feeds: {rows.Count(f => Health(f) == "ok")} ok, {failing} failing, {rows.Count(f => f.Status == FeedStatus.Gone)} gone, {rows.Count(f => !f.Primed && f.Status != FeedStatus.Gone)} not polled yet");
+        Console.WriteLine($"{rows.Count} feeds: {rows.Count(f => Health(f) == "ok")} ok, {failing} failing, {rows.Count(f => f.Status == FeedStatus.Gone)} gone, {rows.Count(f => f.LastPolledAt is null)} not polled yet");
         return 0;
     }
 

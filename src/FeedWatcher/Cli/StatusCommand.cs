@@ -1,7 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using Dapper;
+using FeedWatcher.Configuration;
+using Microsoft.Extensions.Options;
 using FeedWatcher.Scheduling;
 using FeedWatcher.Storage;
 using Npgsql;
@@ -68,15 +69,12 @@ public static class StatusCommand
                     : $"no worker is running: the last, {last.Instance}, {(last.StoppedAt is { } stopped ? $"stopped at {When(stopped)}" : $"was last heard from at {When(last.HeartbeatAt)}")}");
             }
 
-            // Feeds: due, failing, gone.
-            var feedCounts = await connection.QuerySingleAsync<(long Total, long Due, long Failing, long Gone)>("""
-                SELECT count(*), count(*) FILTER (WHERE status = 'active' AND next_poll_at <= @Now),
-                       count(*) FILTER (WHERE status = 'active' AND consecutive_failures > 0), count(*) FILTER (WHERE status = 'gone')
-                FROM feeds
-                """, new { Now = now });
-            feeds = new { total = feedCounts.Total, due = feedCounts.Due, failing = feedCounts.Failing, gone = feedCounts.Gone };
-            lines.Add($"feeds      {feedCounts.Total} known: {feedCounts.Due} due now, {feedCounts.Failing} failing, {feedCounts.Gone} gone");
-            if (feedCounts.Failing > 0) warnings.Add($"{feedCounts.Failing} feed(s) failing: see `feedwatcher feeds`");
+            // Feeds in use (configured, or added): due, failing, gone. Feeds that left the configuration are history.
+            var configured = host.Services.GetRequiredService<IOptions<FeedWatcherOptions>>().Value.Feeds.Select(f => f.Url).ToList();
+            var (inUse, due, failing, gone) = await host.Services.GetRequiredService<FeedStore>().CountsAsync(configured, now);
+            feeds = new { total = inUse, due, failing, gone };
+            lines.Add($"feeds      {inUse} in use: {due} due now, {failing} failing, {gone} gone");
+            if (failing > 0) warnings.Add($"{failing} feed(s) failing: see `feedwatcher feeds`");
 
             // Digests: the last sent, those waiting, those failed lately.
             var recent = await Table(() => host.Services.GetRequiredService<DigestStore>().RecentAsync(200), []);

@@ -96,7 +96,7 @@ public sealed class DigestOutbox(
         if (!alert)
         {
             var movedSince = await DigestStore.LastCreatedAsync(connection, transaction, digest.Name) ?? now.UtcDateTime.AddDays(-7);
-            attention = await feeds.NeedingAttentionAsync(movedSince, cancellationToken);
+            attention = await feeds.NeedingAttentionAsync([.. options.CurrentValue.Feeds.Select(f => f.Url)], movedSince, cancellationToken);
             undelivered = await DigestStore.UnreportedFailuresAsync(connection, transaction, digest.Name);
         }
         return new DigestDraft(digest, period, now, stories, Math.Max(0, waiting), attention, undelivered);

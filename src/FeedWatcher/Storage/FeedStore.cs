@@ -54,6 +54,10 @@ public sealed class FeedStore(NpgsqlDataSource dataSource)
         consecutive_failures, next_poll_at, fetch_url, status, source, last_status_code, moved_at, ttl_minutes
         """;
 
+    /// <summary>The feeds in use: configured (their URLs are <c>@Urls</c>) or added with <c>feeds add</c> or OPML. A feed
+    /// that left the configuration keeps its row and history, and is neither polled nor reported.</summary>
+    const string InUse = "(url = ANY(@Urls) OR source = 'imported')";
+
     /// <summary>Adds the configured feeds that are new, due at <paramref name="now"/>, and keeps names up to date.</summary>
     public async Task SyncAsync(IReadOnlyList<FeedOptions> feeds, DateTime now, CancellationToken cancellationToken = default)
     {
@@ -77,7 +81,7 @@ public sealed class FeedStore(NpgsqlDataSource dataSource)
     {
         const string sql = $"""
             SELECT {Columns} FROM feeds
-            WHERE (url = ANY(@Urls) OR source = 'imported') AND next_poll_at <= @Now AND status = 'active'
+            WHERE {InUse} AND next_poll_at <= @Now AND status = 'active'
             ORDER BY next_poll_at
             """;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -107,6 +111,15 @@ public sealed class FeedStore(NpgsqlDataSource dataSource)
             "UPDATE feeds SET source = 'removed' WHERE url = @Url AND source = 'imported'", new { Url = url }, cancellationToken: cancellationToken)) == 1;
     }
 
+    /// <summary>The feeds in use, configured (<paramref name="urls"/>) or added, by URL.</summary>
+    public async Task<IReadOnlyList<FeedRow>> InUseAsync(IReadOnlyList<string> urls, CancellationToken cancellationToken = default)
+    {
+        const string sql = $"SELECT {Columns} FROM feeds WHERE {InUse} ORDER BY url";
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return (await connection.QueryAsync<FeedRow>(new CommandDefinition(sql, new { Urls = urls.ToArray() }, cancellationToken: cancellationToken))).AsList();
+    }
+
+    /// <summary>Every feed ever known, in use or not, by URL.</summary>
     public async Task<IReadOnlyList<FeedRow>> AllAsync(CancellationToken cancellationToken = default)
     {
         const string sql = $"SELECT {Columns} FROM feeds ORDER BY url";
@@ -114,17 +127,30 @@ public sealed class FeedStore(NpgsqlDataSource dataSource)
         return (await connection.QueryAsync<FeedRow>(sql)).AsList();
     }
 
-    /// <summary>The feeds a digest tells its reader about: failing, gone, or moved at or after
-    /// <paramref name="movedSince"/>.</summary>
-    public async Task<IReadOnlyList<FeedRow>> NeedingAttentionAsync(DateTime movedSince, CancellationToken cancellationToken = default)
+    /// <summary>The feeds in use (<paramref name="urls"/> configured, or added) that a digest tells its reader about:
+    /// failing, gone, or moved at or after <paramref name="movedSince"/>.</summary>
+    public async Task<IReadOnlyList<FeedRow>> NeedingAttentionAsync(IReadOnlyList<string> urls, DateTime movedSince, CancellationToken cancellationToken = default)
     {
         const string sql = $"""
             SELECT {Columns} FROM feeds
-            WHERE consecutive_failures > 0 OR status <> 'active' OR moved_at >= @MovedSince
+            WHERE {InUse} AND (consecutive_failures > 0 OR status <> 'active' OR moved_at >= @MovedSince)
             ORDER BY status, consecutive_failures DESC, url
             """;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return (await connection.QueryAsync<FeedRow>(new CommandDefinition(sql, new { MovedSince = movedSince }, cancellationToken: cancellationToken))).AsList();
+        return (await connection.QueryAsync<FeedRow>(new CommandDefinition(sql, new { Urls = urls.ToArray(), MovedSince = movedSince }, cancellationToken: cancellationToken))).AsList();
+    }
+
+    /// <summary>How many feeds are in use (<paramref name="urls"/> configured, or added), due at <paramref name="now"/>,
+    /// failing, gone.</summary>
+    public async Task<(long InUse, long Due, long Failing, long Gone)> CountsAsync(IReadOnlyList<string> urls, DateTime now, CancellationToken cancellationToken = default)
+    {
+        const string sql = $"""
+            SELECT count(*), count(*) FILTER (WHERE status = 'active' AND next_poll_at <= @Now),
+                   count(*) FILTER (WHERE status = 'active' AND consecutive_failures > 0), count(*) FILTER (WHERE status = 'gone')
+            FROM feeds WHERE {InUse}
+            """;
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleAsync<(long, long, long, long)>(new CommandDefinition(sql, new { Urls = urls.ToArray(), Now = now }, cancellationToken: cancellationToken));
     }
 
     /// <summary>Records successful polls that brought no body (304), many feeds in one statement.</summary>
