@@ -31,8 +31,9 @@ public static class CommandLine
             + "then environment variables (FeedWatcher__Smtp__Host=...), "
             + "then --FeedWatcher:Smtp:Host=... on the command line.");
         root.Options.Add(ConfigFile);
-        var run = new Command("run", "Run the worker: poll feeds, store hits, send digests (the default).");
-        run.SetAction(r => RunWorkerAsync(Settings(r)));
+        var once = new Option<bool>("--once") { Description = "Poll every feed now, print the hits with why, preview the digests (nothing sent), and exit." };
+        var run = new Command("run", "Run the worker: poll feeds, store hits, send digests (the default).") { once };
+        run.SetAction(r => r.GetValue(once) ? AppHost.WithHostAsync(Settings(r), RunOnce.RunAsync) : RunWorkerAsync(Settings(r)));
         root.SetAction(r => RunWorkerAsync(Settings(r)));
 
         var migrate = new Command("migrate", "Bring the database schema up to date and exit.");

@@ -21,20 +21,8 @@ public static class DigestCommands
             var outbox = await ReadyAsync(host);
             if (Select(outbox, host, SettingsAndName(r, name).Name) is not { } digests) return 1;
             foreach (var digest in digests)
-            {
-                var (draft, message) = await outbox.PreviewAsync(digest);
-                if (r.GetValue(html) is { } htmlFile) await File.WriteAllTextAsync(Path(htmlFile, digest, digests.Count), message.HtmlBody);
-                if (r.GetValue(text) is { } textFile) await File.WriteAllTextAsync(Path(textFile, digest, digests.Count), message.TextBody);
-                else
-                {
-                    Console.WriteLine($"Subject: {message.Subject}");
-                    Console.WriteLine($"To: {string.Join(", ", message.To.Mailboxes.Select(m => m.Address))}");
-                    Console.WriteLine();
-                    Console.Write(message.TextBody);
-                }
-                if (draft.Stories.Count == 0 && !digest.SendWhenEmpty)
-                    await Console.Error.WriteLineAsync($"Digest {digest.Name}: no new stories, so nothing would be sent (SendWhenEmpty is false)");
-            }
+                await PreviewAsync(outbox, digest, r.GetValue(html) is { } htmlFile ? Path(htmlFile, digest, digests.Count) : null,
+                    r.GetValue(text) is { } textFile ? Path(textFile, digest, digests.Count) : null);
             return 0;
         }, dataCommand: true));
 
@@ -52,13 +40,34 @@ public static class DigestCommands
             var outcomes = await outbox.DeliverDueAsync();
             foreach (var outcome in outcomes)
             {
-                if (outcome.State == "sent") Console.WriteLine($"Digest {outcome.Name} #{outcome.Id} sent");
+                if (outcome.State == "sent")
+                    Console.WriteLine(System.IO.Path.IsPathRooted(outcome.Destination)
+                        ? $"Digest {outcome.Name} #{outcome.Id} written to {outcome.Destination} (no Smtp:Host is configured)"
+                        : $"Digest {outcome.Name} #{outcome.Id} sent to {outcome.Destination}");
                 else await Console.Error.WriteLineAsync($"Digest {outcome.Name} #{outcome.Id} not sent ({outcome.State}): {outcome.Error}");
             }
             return outcomes.All(o => o.State == "sent") ? 0 : 1;
         }, dataCommand: true));
 
         return new Command("digest", "Preview or send digests.") { preview, send };
+    }
+
+    /// <summary>Renders what the next digest would hold: its text printed (or written to <paramref name="textFile"/>),
+    /// its HTML written to <paramref name="htmlFile"/> when given.</summary>
+    public static async Task PreviewAsync(DigestOutbox outbox, DigestOptions digest, string? htmlFile = null, string? textFile = null)
+    {
+        var (draft, message) = await outbox.PreviewAsync(digest);
+        if (htmlFile is not null) await File.WriteAllTextAsync(htmlFile, message.HtmlBody);
+        if (textFile is not null) await File.WriteAllTextAsync(textFile, message.TextBody);
+        else
+        {
+            Console.WriteLine($"Subject: {message.Subject}");
+            Console.WriteLine($"To: {string.Join(", ", message.To.Mailboxes.Select(m => m.Address))}");
+            Console.WriteLine();
+            Console.Write(message.TextBody);
+        }
+        if (draft.Stories.Count == 0 && !digest.SendWhenEmpty)
+            await Console.Error.WriteLineAsync($"Digest {digest.Name}: no new stories, so nothing would be sent (SendWhenEmpty is false)");
     }
 
     // A setting (--Section:Key=value) right after the command is taken for the optional NAME by the parser: it

@@ -32,8 +32,10 @@ public static class FeedsCommand
 
         var url = new Argument<string>("url") { Description = "The feed's URL." };
         var name = new Option<string?>("--name") { Description = "A name to show for it." };
-        var add = new Command("add", "Poll a feed beside the configured ones (kept in the database, like OPML imports).") { url, name };
-        add.SetAction(r => AppHost.WithHostAsync(CommandLine.Settings(r), host => AddAsync(host, r.GetValue(url)!, r.GetValue(name)), dataCommand: true));
+        var noCheck = new Option<bool>("--no-check") { Description = "Add it without fetching it first (offline, say)." };
+        var add = new Command("add", "Fetch a feed once to check it, then poll it beside the configured ones (kept in the database, like OPML imports). "
+            + "A web page is not added: the feeds it links to are listed.") { url, name, noCheck };
+        add.SetAction(r => AppHost.WithHostAsync(CommandLine.Settings(r), host => AddAsync(host, r.GetValue(url)!, r.GetValue(name), !r.GetValue(noCheck)), dataCommand: true));
 
         var removeUrl = new Argument<string>("url") { Description = "The feed's URL." };
         var remove = new Command("remove", "Stop polling a feed added with feeds add or imported; its items and hits are kept.") { removeUrl };
@@ -76,18 +78,57 @@ public static class FeedsCommand
         return 0;
     }
 
-    static async Task<int> AddAsync(IHost host, string url, string? name)
+    static async Task<int> AddAsync(IHost host, string url, string? name, bool check)
     {
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
         {
             await Console.Error.WriteLineAsync($"feedwatcher: '{url}' is not an absolute http(s) URL");
             return 1;
         }
+        var found = "";
+        if (check)
+        {
+            try
+            {
+                var feed = await FetchAndParseAsync(host, url);
+                if (string.IsNullOrWhiteSpace(name) && !string.IsNullOrWhiteSpace(feed.Title)) name = feed.Title.Trim(); // shown in feeds and digests
+                found = $": \"{feed.Title}\", {feed.Entries.Count} items";
+                if (feed.Entries.Where(e => (e.Published ?? e.Updated) is not null).Select(e => (e.Published ?? e.Updated)!.Value).DefaultIfEmpty().Max() is { Ticks: > 0 } newest)
+                    found += $", the newest of {When(newest)}";
+            }
+            catch (FeedParseException e) when (e.FeedLinks is { } links)
+            {
+                await Console.Error.WriteLineAsync(links.Count == 0
+                    ? $"feedwatcher: {url} is a web page (HTML), not a feed, and it links to no feed: not added"
+                    : $"feedwatcher: {url} is a web page (HTML), not a feed: not added. It links to {(links.Count == 1 ? "this feed" : $"{links.Count} feeds")}:");
+                foreach (var link in links)
+                    await Console.Error.WriteLineAsync($"  {link.Url}  ({link.Kind}{(link.Title is null ? "" : $": {link.Title}")})");
+                if (links.Count > 0)
+                    await Console.Error.WriteLineAsync($"Add {(links.Count == 1 ? "it" : "one")} with: feedwatcher feeds add {links[0].Url}");
+                return 1;
+            }
+            catch (Exception e) when (e is FeedFetchException or FeedParseException)
+            {
+                await Console.Error.WriteLineAsync($"feedwatcher: {url}: {(e is FeedParseException ? "not a feed: " : "")}{e.Message}; not added (--no-check adds it without fetching it)");
+                return 1;
+            }
+        }
         await host.Services.GetRequiredService<Migrator>().MigrateAsync();
         var now = host.Services.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime;
         var added = await host.Services.GetRequiredService<FeedStore>().ImportAsync([(url, name)], now);
-        Console.WriteLine(added == 1 ? $"Added {url}: polled from the next check on" : $"{url} is already known");
+        var backlog = host.Services.GetRequiredService<IOptions<FeedWatcherOptions>>().Value.Polling.NewFeedBacklog;
+        Console.WriteLine(added == 1
+            ? $"Added {url}{found}.\nIt is polled from the worker's next check on (now: feedwatcher run --once). At its first poll, "
+              + (backlog > TimeSpan.Zero ? $"the items published in the last {Span(backlog)} are matched; older ones are recorded as seen without alerting." : "its items are recorded as seen without alerting.")
+            : $"{url} is already known{found}");
         return 0;
+    }
+
+    // One fetch and parse of the feed, as a poll would make them.
+    static async Task<ParsedFeed> FetchAndParseAsync(IHost host, string url)
+    {
+        using var fetched = await host.Services.GetRequiredService<FeedFetcher>().FetchAsync(url, null, null, CancellationToken.None);
+        return FeedParser.Parse(fetched.Body.Memory, Feeds.Parsing.FeedDecoder.CharsetOf(fetched.ContentType), new Uri(fetched.MovedTo ?? url));
     }
 
     static async Task<int> RemoveAsync(IHost host, string url)
@@ -111,6 +152,12 @@ public static class FeedsCommand
 
     static string Health(FeedRow f) =>
         f.Status == FeedStatus.Gone ? "gone" : f.ConsecutiveFailures > 0 ? "failing" : !f.Primed ? "new" : f.FetchUrl is not null ? "moved" : "ok";
+
+    /// <summary>"day", "6 hours", "90 minutes": a period as a sentence says it.</summary>
+    internal static string Span(TimeSpan span) =>
+        span.TotalDays >= 1 && span.TotalDays % 1 == 0 ? (span.TotalDays == 1 ? "day" : $"{span.TotalDays:0} days")
+        : span.TotalHours >= 1 && span.TotalHours % 1 == 0 ? (span.TotalHours == 1 ? "hour" : $"{span.TotalHours:0} hours")
+        : $"{span.TotalMinutes:0} minutes";
 
     static string When(DateTime? utc) => utc?.ToLocalTime().ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "-";
 

@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.Text.Json;
 using FeedWatcher.Feeds;
 using FeedWatcher.Storage;
-using Npgsql;
 
 namespace FeedWatcher.Cli;
 
@@ -24,11 +23,7 @@ public static class PollCommand
     {
         await host.Services.GetRequiredService<Migrator>().MigrateAsync();
         if (all)
-        {
-            await using var connection = await host.Services.GetRequiredService<NpgsqlDataSource>().OpenConnectionAsync();
-            await using var command = new NpgsqlCommand("UPDATE feeds SET next_poll_at = now() - interval '1 second' WHERE status = 'active'", connection);
-            await command.ExecuteNonQueryAsync();
-        }
+            await host.Services.GetRequiredService<FeedStore>().MakeAllDueAsync(host.Services.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime);
         var process = Process.GetCurrentProcess();
         var cpu = process.TotalProcessorTime;
         var (gen0, gen2, allocated) = (GC.CollectionCount(0), GC.CollectionCount(2), GC.GetTotalAllocatedBytes());

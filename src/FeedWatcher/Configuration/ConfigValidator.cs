@@ -50,6 +50,7 @@ public static class ConfigValidator
         if (polling.MaxPerHost < 1) Problem("Polling:MaxPerHost", "must be at least 1");
         if (polling.MaxInterval < polling.DefaultInterval) Problem("Polling:MaxInterval", "must not be shorter than Polling:DefaultInterval");
         if (polling.ConnectTimeout <= TimeSpan.Zero) Problem("Polling:ConnectTimeout", "must be positive");
+        if (polling.NewFeedBacklog < TimeSpan.Zero) Problem("Polling:NewFeedBacklog", "must not be negative");
         if (!IsHttpUrl(polling.ContactUrl)) Problem("Polling:ContactUrl", $"not an absolute http(s) URL: '{polling.ContactUrl}'");
 
         var urls = new HashSet<string>(StringComparer.Ordinal);

@@ -66,6 +66,11 @@ public sealed class PollingOptions
     /// <summary>Feeds fetched at once from one host.</summary>
     public int MaxPerHost { get; set; } = 2;
 
+    /// <summary>At a feed's first poll, the items published this long before it are matched like new ones; older and
+    /// undated items are recorded as seen without alerting, so that adding a feed does not flood the digest with its
+    /// backlog. Zero records them all.</summary>
+    public TimeSpan NewFeedBacklog { get; set; } = TimeSpan.FromDays(1);
+
     /// <summary>Where publishers can read about this FeedWatcher; sent in the User-Agent.</summary>
     public string ContactUrl { get; set; } = "https://github.com/feedwatcher/feedwatcher";
 }

@@ -6,8 +6,9 @@ using Microsoft.Extensions.Options;
 
 namespace FeedWatcher.Digests;
 
-/// <summary>What one delivery attempt did to a digest: sent, pending (a retry is due later) or failed.</summary>
-public sealed record DeliveryOutcome(long Id, string Name, string State, string? Error);
+/// <summary>What one delivery attempt did to a digest: sent (to <paramref name="Destination"/>: the SMTP server and
+/// recipients, or the .eml file written), pending (a retry is due later) or failed.</summary>
+public sealed record DeliveryOutcome(long Id, string Name, string State, string? Error, string? Destination = null);
 
 /// <summary>Makes digests and delivers them, once. A digest is created in one transaction that renders it and
 /// claims its hits, so a hit is in at most one digest of each name; delivery leases one due digest at a time
@@ -159,7 +160,7 @@ public sealed class DigestOutbox(
         // Sent: if the process dies before this is recorded, the lease runs out and the same message goes again.
         await digests.RecordAsync(digest.Id, digest.Attempts, "sent", clock.GetUtcNow().UtcDateTime, null, cancellationToken: CancellationToken.None);
         logger.LogInformation("Digest {Digest} #{Id} ({Stories} stories) sent to {Destination} as {MessageId}", digest.Name, digest.Id, digest.Stories, destination, digest.MessageId);
-        return new DeliveryOutcome(digest.Id, digest.Name, "sent", null);
+        return new DeliveryOutcome(digest.Id, digest.Name, "sent", null, destination);
     }
 
     /// <summary>1 minute after the first failure, doubling to at most an hour, with 20% jitter so that instances

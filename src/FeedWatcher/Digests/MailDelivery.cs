@@ -10,7 +10,7 @@ namespace FeedWatcher.Digests;
 /// .eml file to the pickup folder under the state directory.</summary>
 public sealed class MailDelivery(IOptionsMonitor<FeedWatcherOptions> options, ILogger<MailDelivery> logger)
 {
-    /// <summary>Returns where the message went: the SMTP server, or the path of the .eml file.</summary>
+    /// <summary>Returns where the message went: the SMTP server and the recipients, or the path of the .eml file.</summary>
     /// <exception cref="Exception">Whatever MailKit or the file system threw: the message was not delivered.</exception>
     public async Task<string> DeliverAsync(MimeMessage message, CancellationToken cancellationToken)
     {
@@ -31,7 +31,7 @@ public sealed class MailDelivery(IOptionsMonitor<FeedWatcherOptions> options, IL
             await client.AuthenticateAsync(smtp.UserName, smtp.Password ?? "", cancellationToken);
         await client.SendAsync(message, cancellationToken);
         await client.DisconnectAsync(quit: true, cancellationToken);
-        return $"smtp://{smtp.Host}:{smtp.Port}";
+        return $"{string.Join(", ", message.To.Mailboxes.Select(m => m.Address))} through smtp://{smtp.Host}:{smtp.Port}";
     }
 
     /// <summary>Whether sending again cannot help: the server refused for good (5xx), or the configuration is

@@ -24,6 +24,12 @@ public static class FeedParser
             return XmlFeedReader.Map(feed, feedUrl);
 
         var text = encoding.GetString(body.Span[start..]);
+        if (FeedDiscovery.IsWebPage(text))
+        {
+            // Said in words a user knows, not as the XML parser's complaint about a doctype, with the feeds it offers.
+            var links = FeedDiscovery.FeedLinks(text, feedUrl);
+            throw new FeedParseException(FeedDiscovery.Describe(links)) { FeedLinks = links };
+        }
         if (text.AsSpan().TrimStart().StartsWith("{"))
             return JsonFeedReader.Map(ReadJson(text), feedUrl);
         try
@@ -118,4 +124,8 @@ public static class FeedParser
 }
 
 /// <summary>A feed's body could not be parsed; the message says why and is shown in the feed's health.</summary>
-public sealed class FeedParseException(string message, Exception inner) : Exception(message, inner);
+public sealed class FeedParseException(string message, Exception? inner = null) : Exception(message, inner)
+{
+    /// <summary>When the body was a web page: the feeds it links to (maybe none). Null for anything else.</summary>
+    public IReadOnlyList<FeedLink>? FeedLinks { get; init; }
+}

@@ -6,9 +6,10 @@ using Microsoft.Extensions.Options;
 
 namespace FeedWatcher.Feeds;
 
-/// <summary>What one poll of one feed did. A 304 leaves <paramref name="NotModifiedRecord"/> for the poll
-/// cycle to store with the others, in one statement.</summary>
-public sealed record RefreshOutcome(bool Succeeded, bool NotModified, int NewItems, int Hits, FeedSuccess? NotModifiedRecord = null);
+/// <summary>What one poll of one feed did; <paramref name="FirstPoll"/> when it was the feed's first successful one
+/// (its older items recorded as seen). A 304 leaves <paramref name="NotModifiedRecord"/> for the poll cycle to store
+/// with the others, in one statement.</summary>
+public sealed record RefreshOutcome(bool Succeeded, bool NotModified, int NewItems, int Hits, FeedSuccess? NotModifiedRecord = null, bool FirstPoll = false);
 
 /// <summary>The whole pipeline for one feed: fetch, parse, identify the new items, match them against the
 /// watches and store items, hits and the feed's state in one transaction. A failure is recorded on the
@@ -45,7 +46,9 @@ public sealed class FeedRefresher(
                 return new RefreshOutcome(true, true, 0, 0, Success(feed, fetched, null, storedTtl, now, interval, polling));
             }
 
-            var (polled, analyzed, matches, ttl) = await PrepareAsync(feed, fetched, cancellationToken);
+            // At a feed's first poll, its backlog is recorded as seen; what was published lately is matched as new.
+            var matchSince = feed.Primed ? DateTime.MinValue : now - polling.NewFeedBacklog;
+            var (polled, analyzed, matches, ttl) = await PrepareAsync(feed, fetched, matchSince, cancellationToken);
             var (newKeys, hits) = await writer.SaveAsync(
                 new PollToSave(feed, polled, matches, Success(feed, fetched, ttl, ttl, now, interval, polling)), cancellationToken);
             foreach (var key in newKeys)
@@ -56,8 +59,9 @@ public sealed class FeedRefresher(
             if (feed.Primed)
                 logger.LogDebug("Feed {FeedUrl}: {Items} items, {NewItems} new, {Hits} hits", feed.Url, polled.Count, newItems, hits);
             else
-                logger.LogInformation("Feed {FeedUrl}: first poll, {Items} items recorded as seen without alerting", feed.Url, newItems);
-            return new RefreshOutcome(true, false, newItems, hits);
+                logger.LogInformation("Feed {FeedUrl}: first poll, {Items} items; the {Recent} published since {Since:u} were matched ({Hits} hits), the older ones recorded as seen without alerting",
+                    feed.Url, newItems, polled.Count(i => i.Published >= matchSince), matchSince, hits);
+            return new RefreshOutcome(true, false, newItems, hits, FirstPoll: !feed.Primed);
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is not OutOfMemoryException)
         {
@@ -86,13 +90,13 @@ public sealed class FeedRefresher(
     /// <summary>Parses the body, identifies the items and matches them, holding one of the parsing slots. Only
     /// what is stored leaves: the document and the items' markup are left behind before the database is waited for.
     /// Matched before storing so that one statement stores items, hits and the feed's state; the database keeps
-    /// only the hits of items it did not have yet, and none while the feed is primed.</summary>
-    async Task<PreparedPoll> PrepareAsync(FeedRow feed, FetchResult fetched, CancellationToken cancellationToken)
+    /// only the hits of items it did not have yet.</summary>
+    async Task<PreparedPoll> PrepareAsync(FeedRow feed, FetchResult fetched, DateTime matchSince, CancellationToken cancellationToken)
     {
         await _parsing.WaitAsync(cancellationToken);
         try
         {
-            return Prepare(feed, fetched);
+            return Prepare(feed, fetched, matchSince);
         }
         finally
         {
@@ -100,7 +104,8 @@ public sealed class FeedRefresher(
         }
     }
 
-    PreparedPoll Prepare(FeedRow feed, FetchResult fetched)
+    // Items published before matchSince (or undated, at a first poll) are stored without being matched.
+    PreparedPoll Prepare(FeedRow feed, FetchResult fetched, DateTime matchSince)
     {
         ParsedFeed parsed;
         using (fetched)
@@ -114,7 +119,7 @@ public sealed class FeedRefresher(
             if (analyzed.ContainsKey(item.Key)) continue;
             polled.Add(item);
             var text = analyzed[item.Key] = matcher.Analyze(new ItemText(item.Title, item.Summary));
-            if (feed.Primed && matcher.Match(text, feed.Url) is { Count: > 0 } found)
+            if ((feed.Primed || item.Published >= matchSince) && matcher.Match(text, feed.Url) is { Count: > 0 } found)
                 matches[item.Key] = found;
         }
         return new PreparedPoll(polled, analyzed, matches, parsed.Ttl);

@@ -153,18 +153,25 @@ public sealed class FeedStore(NpgsqlDataSource dataSource)
         return await connection.QuerySingleAsync<(long, long, long, long)>(new CommandDefinition(sql, new { Urls = urls.ToArray(), Now = now }, cancellationToken: cancellationToken));
     }
 
+    /// <summary>Makes every active feed due now, for a poll of all of them.</summary>
+    public async Task MakeAllDueAsync(DateTime now, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition("UPDATE feeds SET next_poll_at = @Now WHERE status = 'active' AND next_poll_at > @Now",
+            new { Now = now }, cancellationToken: cancellationToken));
+    }
+
     /// <summary>Records successful polls that brought no body (304), many feeds in one statement.</summary>
     public async Task RecordNotModifiedAsync(IReadOnlyList<FeedSuccess> polls, CancellationToken cancellationToken = default)
     {
         if (polls.Count == 0) return;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(RecordSuccessesSql,
-            SuccessParameters(polls, primed: [.. polls.Select(_ => true)]), cancellationToken: cancellationToken));
+            SuccessParameters(polls), cancellationToken: cancellationToken));
     }
 
     /// <summary>The update successful polls make to their feeds, many in one statement: validators, health, next
-    /// poll, a permanent move, the RSS ttl. Its rows are <c>p</c>, <c>p.primed</c> telling whether the feed had been
-    /// polled before; also used inside <see cref="ItemStore.SavePollsAsync"/>, which adds RETURNING.</summary>
+    /// poll, a permanent move, the RSS ttl. Its rows are <c>p</c>; also used inside <see cref="ItemStore.SavePollsAsync"/>, which adds RETURNING.</summary>
     internal const string RecordSuccessesSql = """
         UPDATE feeds
         SET etag = p.etag, last_modified = p.last_modified, primed = true,
@@ -173,19 +180,18 @@ public sealed class FeedStore(NpgsqlDataSource dataSource)
             fetch_url = coalesce(p.moved_to, feeds.fetch_url),
             moved_at = CASE WHEN p.moved_to IS NULL THEN feeds.moved_at ELSE p.now END,
             ttl_minutes = coalesce(p.ttl_minutes, feeds.ttl_minutes)
-        FROM unnest(@FeedIds, @Primed, @Etags, @LastModifieds, @Nows, @NextPollAts, @StatusCodes, @MovedTos, @TtlMinutes)
-            AS p(id, primed, etag, last_modified, now, next_poll_at, status_code, moved_to, ttl_minutes)
+        FROM unnest(@FeedIds, @Etags, @LastModifieds, @Nows, @NextPollAts, @StatusCodes, @MovedTos, @TtlMinutes)
+            AS p(id, etag, last_modified, now, next_poll_at, status_code, moved_to, ttl_minutes)
         WHERE feeds.id = p.id
         """;
 
     /// <summary>The parameters of <see cref="RecordSuccessesSql"/>.</summary>
-    internal static DynamicParameters SuccessParameters(IReadOnlyList<FeedSuccess> polls, bool[] primed)
+    internal static DynamicParameters SuccessParameters(IReadOnlyList<FeedSuccess> polls)
     {
         var parameters = new DynamicParameters();
         parameters.AddDynamicParams(new
         {
             FeedIds = polls.Select(p => p.FeedId).ToArray(),
-            Primed = primed,
             Etags = polls.Select(p => p.Etag).ToArray(),
             LastModifieds = polls.Select(p => p.LastModified).ToArray(),
             Nows = polls.Select(p => p.Now).ToArray(),

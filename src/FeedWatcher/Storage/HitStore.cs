@@ -62,6 +62,22 @@ public sealed class HitStore(NpgsqlDataSource dataSource)
         return (await own.QueryAsync<DigestHit>(parameters)).AsList();
     }
 
+    /// <summary>The hits made at or after <paramref name="since"/>, the best first.</summary>
+    public async Task<IReadOnlyList<DigestHit>> SinceAsync(DateTime since, CancellationToken cancellationToken = default)
+    {
+        const string sql = """
+            SELECT h.id AS hit_id, h.item_id, h.watch, h.matched, h.score, h.explanation::text AS explanation,
+                   i.title, i.summary, i.link, coalesce(f.name, f.url) AS feed, i.published_at
+            FROM hits h
+            JOIN items i ON i.id = h.item_id
+            JOIN feeds f ON f.id = i.feed_id
+            WHERE h.created_at >= @Since
+            ORDER BY h.score DESC, i.published_at DESC, h.id
+            """;
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return (await connection.QueryAsync<DigestHit>(new CommandDefinition(sql, new { Since = since }, cancellationToken: cancellationToken))).AsList();
+    }
+
     /// <summary>How many hits <see cref="UnclaimedAsync"/> would find with no limit.</summary>
     public static Task<int> UnclaimedCountAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string digest, IReadOnlyList<string> watches, double minScore) =>
         connection.QuerySingleAsync<int>($"SELECT count(*)::int FROM hits h WHERE {Unclaimed}", Parameters(digest, watches, minScore), transaction);

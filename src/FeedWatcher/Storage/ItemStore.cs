@@ -16,8 +16,7 @@ public sealed class ItemStore(NpgsqlDataSource dataSource)
 
     /// <summary>Stores polls of several feeds in one statement, so atomically and in one round trip: each feed's
     /// new state, and from each feed's row (which the update locks, so no item is stored without its feed) the
-    /// items not seen before (the unique key, not memory, decides which) and the hits of those new items (unless
-    /// the feed is being primed). Returns, poll by poll, the keys of the new items and how many hits were new.
+    /// items not seen before (the unique key, not memory, decides which) and the hits of those new items. Returns, poll by poll, the keys of the new items and how many hits were new.
     /// <para>The commit does not wait for the disk: should the server crash in the next instant, the polls are
     /// lost whole, items and the feeds' validators together, so the feeds are simply fetched and stored again.
     /// Nothing that leaves FeedWatcher depends on it: a digest's own commit waits for the disk, and with it for
@@ -28,7 +27,7 @@ public sealed class ItemStore(NpgsqlDataSource dataSource)
         const string sql = $"""
             WITH feed AS (
                 {FeedStore.RecordSuccessesSql}
-                RETURNING feeds.id, p.primed, p.now
+                RETURNING feeds.id, p.now
             ), new_items AS (
                 INSERT INTO items (feed_id, item_key, title, link, summary, published_at, first_seen_at)
                 SELECT feed.id, u.item_key, u.title, u.link, u.summary, coalesce(u.published_at, feed.now), feed.now
@@ -40,7 +39,7 @@ public sealed class ItemStore(NpgsqlDataSource dataSource)
                 INSERT INTO hits (item_id, watch, matched, score, explanation, created_at)
                 SELECT n.id, h.watch, string_to_array(h.matched, E'\x1f'), h.score, h.explanation::jsonb, feed.now
                 FROM new_items n
-                JOIN feed ON feed.id = n.feed_id AND feed.primed
+                JOIN feed ON feed.id = n.feed_id
                 JOIN unnest(@HitFeeds, @HitKeys, @HitWatches, @HitMatched, @HitScores, @HitExplanations)
                     AS h(feed_id, item_key, watch, matched, score, explanation) ON h.feed_id = n.feed_id AND h.item_key = n.item_key
                 ON CONFLICT (item_id, watch) DO NOTHING
@@ -53,7 +52,7 @@ public sealed class ItemStore(NpgsqlDataSource dataSource)
         // Within a poll, the first of several items with the same key is the one stored.
         var items = polls.SelectMany(p => p.Items.DistinctBy(i => i.Key).Select(i => (p.Feed.Id, Item: i))).ToList();
         var hits = polls.SelectMany(p => p.Matches.SelectMany(kv => kv.Value.Select(m => (p.Feed.Id, Key: kv.Key, Match: m)))).ToList();
-        var parameters = FeedStore.SuccessParameters([.. polls.Select(p => p.Success)], [.. polls.Select(p => p.Feed.Primed)]);
+        var parameters = FeedStore.SuccessParameters([.. polls.Select(p => p.Success)]);
         parameters.AddDynamicParams(new
         {
             ItemFeeds = items.Select(i => i.Id).ToArray(),

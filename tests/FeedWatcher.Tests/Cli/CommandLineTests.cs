@@ -74,7 +74,7 @@ public sealed class CommandLineTests(PostgresFixture postgres) : IDisposable
     public async Task Feeds_added_and_removed_beside_the_configured_ones()
     {
         var settings = await SettingsAsync();
-        Assert.Equal(0, (await RunAsync(["feeds", "add", "http://127.0.0.1:9/added.rss", "--name", "Added desk", .. settings])).Exit);
+        Assert.Equal(0, (await RunAsync(["feeds", "add", "http://127.0.0.1:9/added.rss", "--name", "Added desk", "--no-check", .. settings])).Exit);
         var (exit, output) = await RunAsync(["feeds", "list", "--json", .. settings]);
         Assert.Equal(0, exit);
         Assert.Contains("\"url\":\"http://127.0.0.1:9/added.rss\",\"name\":\"Added desk\"", output, StringComparison.Ordinal);
@@ -87,7 +87,7 @@ public sealed class CommandLineTests(PostgresFixture postgres) : IDisposable
         Assert.Equal(0, (await RunAsync(["feeds", "remove", "http://127.0.0.1:9/added.rss", .. settings])).Exit);
         Assert.DoesNotContain("added.rss", (await RunAsync(["feeds", "list", .. settings])).Out, StringComparison.Ordinal);
         Assert.Equal(1, (await RunAsync(["feeds", "remove", "http://127.0.0.1:9/added.rss", .. settings])).Exit);
-        Assert.Equal(0, (await RunAsync(["feeds", "add", "http://127.0.0.1:9/added.rss", .. settings])).Exit); // polled again
+        Assert.Equal(0, (await RunAsync(["feeds", "add", "http://127.0.0.1:9/added.rss", "--no-check", .. settings])).Exit); // polled again
         Assert.Contains("added.rss", (await RunAsync(["feeds", .. settings])).Out, StringComparison.Ordinal);
     }
 

@@ -185,6 +185,24 @@ public class FeedParserTests
         Assert.Throws<FeedParseException>(() => FeedParser.Parse(Encoding.UTF8.GetBytes(body)));
 
     [Theory]
+    [InlineData("<!DOCTYPE html>\n<html><head><link rel=\"alternate\" type=\"application/rss+xml\" href=\"/rss.xml\"></head><body></body></html>",
+        "a web page (HTML), not a feed; it links to the feed http://news.example/rss.xml")]
+    [InlineData("<?xml version=\"1.0\"?>\n<!-- served as XHTML -->\n<html xmlns=\"http://www.w3.org/1999/xhtml\"><head><base href=\"http://cdn.example/\"/>"
+        + "<link rel=\"alternate\" type=\"application/atom+xml\" href=\"feeds/all.atom\"/><link rel=\"alternate\" type=\"application/feed+json\" href=\"feed.json\"/></head></html>",
+        "a web page (HTML), not a feed; it links to 2 feeds: http://cdn.example/feeds/all.atom, http://cdn.example/feed.json")]
+    [InlineData("<HTML><body>Moved</body></HTML>", "a web page (HTML), not a feed, and it links to no feed")]
+    public void A_web_page_is_named_as_one_with_the_feeds_it_links_to(string html, string message)
+    {
+        var error = Assert.Throws<FeedParseException>(() => ParseText(html, url: "http://news.example/world/"));
+        Assert.Equal(message, error.Message);
+        Assert.NotNull(error.FeedLinks);
+    }
+
+    [Fact]
+    public void A_feed_that_mentions_html_is_still_a_feed() =>
+        Assert.Single(ParseText("<rss version=\"2.0\"><channel><title>&lt;html&gt;</title><item><title>&lt;!DOCTYPE html&gt;</title><guid>g</guid></item></channel></rss>").Entries);
+
+    [Theory]
     [InlineData("<p>One &amp; two</p>", "One & two")]
     [InlineData("<script>alert(1)</script>Text <!-- note --> here", "Text here")]
     [InlineData("  many\n\n spaces\u00a0here ", "many spaces here")]

@@ -77,6 +77,24 @@ public sealed class EndToEndTests(PostgresFixture postgres) : PipelineTest(postg
     }
 
     [Fact]
+    public async Task A_new_feeds_latest_items_are_matched_and_its_backlog_recorded_as_seen()
+    {
+        // The clock is 2017-04-15 06:00: the first follow-up is an hour old, the second is three days old, the third
+        // gives no date at all.
+        var latest = FollowUp with { Id = "latest", Published = "Sat, 15 Apr 2017 05:00:00 GMT" };
+        var old = FollowUp with { Id = "old", Title = "Moscow conference on Afghanistan opens", Published = "Wed, 12 Apr 2017 09:00:00 GMT" };
+        var undated = FollowUp with { Id = "undated", Title = "Taliban talks: Afghanistan reacts", Published = "" };
+        Server.Feed("/world.rss", Rss("World desk", latest, old, undated, Unrelated));
+        using var host = await BuildHostAsync(new() { ["FeedWatcher:Feeds:0:Url"] = Server.Url("/world.rss") });
+
+        var first = Assert.Single(await PollOnceAsync(host));
+
+        Assert.Equal((true, 4, 1, true), (first.Succeeded, first.NewItems, first.Hits, first.FirstPoll));
+        await using var connection = await host.Services.GetRequiredService<NpgsqlDataSource>().OpenConnectionAsync();
+        Assert.Equal(["id:latest"], await connection.QueryAsync<string>("SELECT i.item_key FROM hits h JOIN items i ON i.id = h.item_id"));
+    }
+
+    [Fact]
     public async Task Broken_feeds_are_recorded_and_never_stop_the_others()
     {
         Server.Feed("/good.rss", Rss("Good", Unrelated));
