@@ -74,7 +74,7 @@ public static class FeedsCommand
             if (f.LastError is not null) Console.WriteLine($"{"",46}{(f.ConsecutiveFailures > 0 ? $"{f.ConsecutiveFailures} failure(s) in a row, last at {When(f.LastErrorAt)}" : "last error")}: {f.LastError}");
         }
         var failing = rows.Count(f => f.ConsecutiveFailures > 0 && f.Status != FeedStatus.Gone);
-        Console.WriteLine($"{rows.Count} feeds: {rows.Count(f => Health(f) == "ok")} ok, {failing} failing, {rows.Count(f => f.Status == FeedStatus.Gone)} gone, {rows.Count(f => f.LastPolledAt is null)} not polled yet");
+        Console.WriteLine($"{Words.Count(rows.Count, "feed")}: {rows.Count(f => Health(f) == "ok")} ok, {failing} failing, {rows.Count(f => f.Status == FeedStatus.Gone)} gone, {rows.Count(f => f.LastPolledAt is null)} not polled yet");
         return 0;
     }
 
@@ -92,9 +92,9 @@ public static class FeedsCommand
             {
                 var feed = await FetchAndParseAsync(host, url);
                 if (string.IsNullOrWhiteSpace(name) && !string.IsNullOrWhiteSpace(feed.Title)) name = feed.Title.Trim(); // shown in feeds and digests
-                found = $": \"{feed.Title}\", {feed.Entries.Count} items";
+                found = $": \"{feed.Title}\", {Words.Count(feed.Entries.Count, "item")}";
                 if (feed.Entries.Where(e => (e.Published ?? e.Updated) is not null).Select(e => (e.Published ?? e.Updated)!.Value).DefaultIfEmpty().Max() is { Ticks: > 0 } newest)
-                    found += $", the newest of {When(newest)}";
+                    found += $", the newest published {When(newest)}";
             }
             catch (FeedParseException e) when (e.FeedLinks is { } links)
             {
@@ -119,7 +119,7 @@ public static class FeedsCommand
         var backlog = host.Services.GetRequiredService<IOptions<FeedWatcherOptions>>().Value.Polling.NewFeedBacklog;
         Console.WriteLine(added == 1
             ? $"Added {url}{found}.\nIt is polled from the worker's next check on (now: feedwatcher run --once). At its first poll, "
-              + (backlog > TimeSpan.Zero ? $"the items published in the last {Span(backlog)} are matched; older ones are recorded as seen without alerting." : "its items are recorded as seen without alerting.")
+              + (backlog > TimeSpan.Zero ? $"the items published in the last {Words.Span(backlog)} are matched; older ones are recorded as seen without alerting." : "its items are recorded as seen without alerting.")
             : $"{url} is already known{found}");
         return 0;
     }
@@ -152,12 +152,6 @@ public static class FeedsCommand
 
     static string Health(FeedRow f) =>
         f.Status == FeedStatus.Gone ? "gone" : f.ConsecutiveFailures > 0 ? "failing" : !f.Primed ? "new" : f.FetchUrl is not null ? "moved" : "ok";
-
-    /// <summary>"day", "6 hours", "90 minutes": a period as a sentence says it.</summary>
-    internal static string Span(TimeSpan span) =>
-        span.TotalDays >= 1 && span.TotalDays % 1 == 0 ? (span.TotalDays == 1 ? "day" : $"{span.TotalDays:0} days")
-        : span.TotalHours >= 1 && span.TotalHours % 1 == 0 ? (span.TotalHours == 1 ? "hour" : $"{span.TotalHours:0} hours")
-        : $"{span.TotalMinutes:0} minutes";
 
     static string When(DateTime? utc) => utc?.ToLocalTime().ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "-";
 

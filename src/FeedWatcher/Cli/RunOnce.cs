@@ -27,12 +27,12 @@ public static class RunOnce
         var failed = outcomes.Count(o => !o.Succeeded);
         var first = outcomes.Count(o => o.FirstPoll);
         Console.WriteLine();
-        Console.WriteLine($"Polled {outcomes.Count} feeds: {outcomes.Count(o => o.NotModified)} not modified, {failed} failed, "
-            + $"{outcomes.Sum(o => o.NewItems)} new items, {outcomes.Sum(o => o.Hits)} hits.");
+        Console.WriteLine($"Polled {Words.Count(outcomes.Count, "feed")}: {outcomes.Count(o => o.NotModified)} not modified, {failed} failed, "
+            + $"{Words.Count(outcomes.Sum(o => o.NewItems), "new item")}, {Words.Count(outcomes.Sum(o => o.Hits), "hit")}.");
         if (first > 0)
         {
             var backlog = services.GetRequiredService<IOptions<FeedWatcherOptions>>().Value.Polling.NewFeedBacklog;
-            Console.WriteLine($"{first} of them polled for the first time: their items of the last {FeedsCommand.Span(backlog)} were matched, "
+            Console.WriteLine($"{first} of them polled for the first time: their items of the last {Words.Span(backlog)} were matched, "
                 + "older ones recorded as seen without alerting (Polling:NewFeedBacklog).");
         }
         if (failed > 0)
@@ -40,7 +40,7 @@ public static class RunOnce
 
         var hits = await services.GetRequiredService<HitStore>().SinceAsync(started);
         Console.WriteLine();
-        Console.WriteLine(hits.Count == 0 ? "No new hits." : $"{hits.Count} new hit(s):");
+        Console.WriteLine(hits.Count == 0 ? "No new hits." : $"{Words.Count(hits.Count, "new hit")}:");
         foreach (var hit in hits)
         {
             Console.WriteLine($"* {hit.Title}");

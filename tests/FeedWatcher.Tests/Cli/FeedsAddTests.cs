@@ -36,7 +36,7 @@ public sealed class FeedsAddTests(PostgresFixture postgres) : IAsyncLifetime
         var (exit, output, error) = await FeedsAsync("add", _server.Url("/world.rss"));
 
         Assert.True(exit == 0, error);
-        Assert.StartsWith($"Added {_server.Url("/world.rss")}: \"World desk\", 2 items, the newest of 2017-04-12", output, StringComparison.Ordinal);
+        Assert.StartsWith($"Added {_server.Url("/world.rss")}: \"World desk\", 2 items, the newest published 2017-04-12", output, StringComparison.Ordinal);
         Assert.Contains("At its first poll, the items published in the last day are matched; older ones are recorded as seen", output, StringComparison.Ordinal);
         (_, output, _) = await FeedsAsync("list");
         Assert.Contains("World desk", output, StringComparison.Ordinal); // the feed's own title names it

@@ -47,7 +47,7 @@ public sealed class RemovedFeedsTests(PostgresFixture postgres) : PipelineTest(p
         Assert.Contains("feeds      1 in use: 1 due now, 0 failing, 0 gone", status, StringComparison.Ordinal);
         Assert.DoesNotContain("failing: see", status, StringComparison.Ordinal);
         (_, list, _) = await CliAsync(connectionString, kept, "feeds");
-        Assert.Contains("1 feeds: 1 ok, 0 failing, 0 gone, 0 not polled yet", list, StringComparison.Ordinal);
+        Assert.Contains("1 feed: 1 ok, 0 failing, 0 gone, 0 not polled yet", list, StringComparison.Ordinal);
         Assert.DoesNotContain("/broken.rss", list, StringComparison.Ordinal);
         settings.Remove("FeedWatcher:Feeds:1:Url");
         using (var host = await BuildHostAsync(settings, connectionString))

@@ -1,0 +1,14 @@
+namespace FeedWatcher.Cli;
+
+/// <summary>Numbers and periods as the commands' sentences say them.</summary>
+public static class Words
+{
+    /// <summary>"1 item", "3 items".</summary>
+    public static string Count(long count, string one, string? many = null) => $"{count} {(count == 1 ? one : many ?? one + "s")}";
+
+    /// <summary>"day", "6 hours", "90 minutes": a period as in "the last ...".</summary>
+    public static string Span(TimeSpan span) =>
+        span.TotalDays >= 1 && span.TotalDays % 1 == 0 ? (span.TotalDays == 1 ? "day" : $"{span.TotalDays:0} days")
+        : span.TotalHours >= 1 && span.TotalHours % 1 == 0 ? (span.TotalHours == 1 ? "hour" : $"{span.TotalHours:0} hours")
+        : $"{span.TotalMinutes:0} minutes";
+}
