@@ -49,7 +49,11 @@ public static class PollCommand
             jit_methods = System.Runtime.JitInfo.GetCompiledMethodCount() - jitMethods,
         };
         Console.WriteLine(json ? JsonSerializer.Serialize(figures)
-            : $"Polled {figures.feeds} feeds in {figures.wall_s} s: {figures.not_modified} not modified, {figures.failed} failed, {figures.new_items} new items, {figures.hits} hits");
+            : $"Polled {Words.Count(figures.feeds, "feed")} in {figures.wall_s} s: {figures.not_modified} not modified, {figures.failed} failed, "
+              + $"{Words.Count(figures.new_items, "new item")}, {Words.Count(figures.hits, "hit")}");
+        if (!json && outcomes.Count(o => o.FirstPoll) is > 0 and var first)
+            Console.WriteLine($"{Words.Count(first, "feed was", "feeds were")} polled for the first time: only their items of the last "
+                + $"{Words.Span(host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Configuration.FeedWatcherOptions>>().Value.Polling.NewFeedBacklog)} were matched, older ones recorded as seen.");
         return figures.failed == 0 ? 0 : 1;
     }
 }

@@ -27,6 +27,7 @@ public sealed class LayeredJsonProvider : ConfigurationProvider, IDisposable
     readonly List<FileSystemWatcher> _watchers = [];
     readonly Lock _gate = new();
     Timer? _settle;
+    bool _disposed;
 
     public LayeredJsonProvider(LayeredJsonSource source)
     {
@@ -59,6 +60,7 @@ public sealed class LayeredJsonProvider : ConfigurationProvider, IDisposable
     {
         lock (_gate)
         {
+            if (_disposed) return;
             _settle ??= new Timer(_ =>
             {
                 Load();
@@ -145,6 +147,10 @@ public sealed class LayeredJsonProvider : ConfigurationProvider, IDisposable
     public void Dispose()
     {
         foreach (var watcher in _watchers) watcher.Dispose();
-        lock (_gate) _settle?.Dispose();
+        lock (_gate)
+        {
+            _disposed = true;
+            _settle?.Dispose();
+        }
     }
 }

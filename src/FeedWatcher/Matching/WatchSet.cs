@@ -21,6 +21,7 @@ public sealed class WatchSet : IWatchMatcher
     readonly Dictionary<int, int[]> _watchesByTerm = [];
     readonly Dictionary<int, (int Watch, float Weight)[]> _seedsByTerm = [];
     readonly TermSet _watchTerms, _seedTerms;
+    readonly double[] _maxKeywords;
     readonly HashSet<string> _multiWordKeywords;
     readonly int[] _always;
     readonly TermStatistics _statistics;
@@ -49,6 +50,8 @@ public sealed class WatchSet : IWatchMatcher
         foreach (var (term, list) in byTerm) _watchesByTerm[term] = [.. list];
         foreach (var (term, list) in seedsByTerm) _seedsByTerm[term] = [.. list];
         (_watchTerms, _seedTerms) = (new TermSet(_watchesByTerm.Keys), new TermSet(_seedsByTerm.Keys));
+        // The most the keyword part can be: every keyword (and the query) found in the title.
+        _maxKeywords = [.. _watches.Select(w => 1 - Math.Pow(1 - InTitle, w.Keywords.Count + (w.Query is null ? 0 : 1)))];
         _multiWordKeywords = [.. _watches.SelectMany(w => w.Keywords).Select(k => k.Text).Where(t => AliasTable.Analyze(t).Length > 1)];
         _always = [.. Enumerable.Range(0, _watches.Length).Where(w => _watches[w].EvaluateAlways)];
         _similarity = new (long, double, double)[_watches.Length];
@@ -160,8 +163,12 @@ public sealed class WatchSet : IWatchMatcher
             }
             if (!watch.InScope(feedUrl)) continue;
             var seed = watch.Seed is null ? 0 : SeedPart(w, similarities![w]);
-            // No keyword can be found and the seed alone falls short of the minimum: the watch is not evaluated.
-            if (!includeMisses && watch.Seed is not null && (candidates[w] & KeywordCandidate) == 0 && Math.Round(SeedWeight * seed, 4) < watch.MinScore)
+            // The best score the keywords could give is short of the minimum, and none is found (which would make a
+            // hit whatever the score): the watch is not evaluated. Finding none is checked without collecting hits.
+            var keywordCandidate = (candidates[w] & KeywordCandidate) != 0;
+            if (!includeMisses && watch.Seed is not null
+                && Math.Round((keywordCandidate ? KeywordWeight * _maxKeywords[w] : 0) + SeedWeight * seed, 4) < watch.MinScore
+                && !(keywordCandidate && AnyKeywordFound(watch, item)))
                 continue;
             var match = Evaluate(watch, item, seed, includeMisses);
             if (match is not null) matches.Add(match);
@@ -170,6 +177,17 @@ public sealed class WatchSet : IWatchMatcher
     }
 
     const byte KeywordCandidate = 1, SeedCandidate = 2;
+
+    // Whether the query is satisfied or, without one, a keyword is found: what Evaluate finds, without its allocations.
+    static bool AnyKeywordFound(CompiledWatch watch, AnalyzedItem item)
+    {
+        if (watch.Query is not null) return watch.Query.Evaluate(item, null);
+        foreach (var (_, keyword) in watch.Keywords)
+        {
+            if (keyword.Evaluate(item, null)) return true;
+        }
+        return false;
+    }
 
     // Null for a miss that is not wanted: explanations are only built for what is shown.
     WatchMatch? Evaluate(CompiledWatch watch, AnalyzedItem item, double seed, bool includeMisses)
@@ -197,7 +215,6 @@ public sealed class WatchSet : IWatchMatcher
                     found[i] = found[i] with { Term = text, Found = text };
             }
         }
-        found = [.. found.Distinct()];
         var keywords = 1 - missing;
         if (watch.Seed is null && found.Count == 0)
             return includeMisses ? Miss(watch, "no keyword found") : null;
@@ -207,7 +224,7 @@ public sealed class WatchSet : IWatchMatcher
         if (byKeyword) score = watch.MinScore;
         if (score < watch.MinScore && !includeMisses)
             return null;
-        var explanation = new WatchExplanation(score, Math.Round(keywords, 4), Math.Round(seed, 4), found,
+        var explanation = new WatchExplanation(score, Math.Round(keywords, 4), Math.Round(seed, 4), [.. found.Distinct()],
             watch.Seed is null ? [] : SharedSeedTerms(watch, item), ByKeyword: byKeyword);
         return new WatchMatch(watch.Name, score, explanation, score >= watch.MinScore);
     }

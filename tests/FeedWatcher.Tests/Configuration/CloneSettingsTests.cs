@@ -30,6 +30,21 @@ public sealed class CloneSettingsTests(PostgresFixture postgres) : IAsyncLifetim
     }
 
     [Fact]
+    public async Task Config_show_names_the_live_file_first()
+    {
+        var (exit, output, _) = await CliRunner.RunAsync("config", "show");
+        Assert.Equal(0, exit);
+        var administrators = Path.Combine(ConfigurationFiles.SystemDirectory(), "appsettings.json"); // wins where there is one
+        var live = File.Exists(administrators) ? administrators : Path.Combine(Repository.Root, "appsettings.json");
+        Assert.StartsWith($"# Your settings: {live} (read again when it changes)", output, StringComparison.Ordinal);
+
+        var mine = Path.Combine(_clone, "mine.json");
+        await File.WriteAllTextAsync(mine, "{}");
+        (_, output, _) = await CliRunner.RunAsync("config", "show", "--config", mine);
+        Assert.StartsWith($"# Your settings: {mine} ", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Editing_the_top_level_file_reloads_the_running_workers_watches()
     {
         _server.Feed("/desk.rss", Rss("Desk", Unrelated));

@@ -100,6 +100,7 @@ public class WatchSetTests
         Assert.True(added.IsHit);
         Assert.Equal(0.4, added.Score); // the watch's minimum: the seed, which shares little with it, ranks it last
         Assert.True(added.Explanation.ByKeyword);
+        Assert.Equal(0.4, Assert.Single(set.Match(set.Analyze(new ItemText("Kabul blast kills dozens near a ministry", "")))).Score); // as polls match
         Assert.StartsWith("Kabul blast in title; ", added.Explanation.ToString(), StringComparison.Ordinal);
         Assert.Contains("score 0.40, the watch's minimum, for a keyword found (keywords 0.70, seed ", added.Explanation.ToString(), StringComparison.Ordinal);
         Assert.True(Score(set, "Agency says", "A Kabul blast hit the city").IsHit); // in the summary too
