@@ -55,6 +55,18 @@ public sealed class AnalyzedItem
         }
     }
 
+    /// <summary>Whether the phrase <paramref name="terms"/> occurs (in the title when <paramref name="titleOnly"/>): what
+    /// <see cref="Find"/> tells, without enumerating.</summary>
+    public bool Contains(int[] terms, bool titleOnly = false)
+    {
+        var limit = titleOnly ? TitleCount : _tokens.Length;
+        for (var position = 0; position < limit; position++)
+        {
+            if (_tokens[position].Id == terms[0] && IsAt(terms, position)) return true;
+        }
+        return false;
+    }
+
     /// <summary>Whether the phrase <paramref name="terms"/> starts at <paramref name="position"/>, within one field.</summary>
     public bool IsAt(int[] terms, int position)
     {

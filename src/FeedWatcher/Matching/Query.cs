@@ -26,8 +26,13 @@ public abstract class PositionalNode : QueryNode
     /// <summary>Where the node occurs: first and last position of each occurrence.</summary>
     public abstract IEnumerable<(int Start, int End, TermHit Hit)> Occurrences(AnalyzedItem item);
 
+    /// <summary>False when the node certainly does not occur in the item: a check without allocations, which spares
+    /// enumerating occurrences where there are none (most items, for most watches).</summary>
+    public virtual bool MayOccur(AnalyzedItem item) => true;
+
     public override bool Evaluate(AnalyzedItem item, List<TermHit>? found)
     {
+        if (!MayOccur(item)) return false;
         var any = false;
         foreach (var (_, _, hit) in Occurrences(item))
         {
@@ -45,6 +50,8 @@ public sealed class TermNode(string[] phrase, string text, string written, bool 
     readonly int[] _ids = AliasTable.IdsOf(phrase);
 
     public IReadOnlyList<string> Terms => phrase;
+
+    public override bool MayOccur(AnalyzedItem item) => item.Contains(_ids, titleOnly);
 
     public override IEnumerable<(int, int, TermHit)> Occurrences(AnalyzedItem item)
     {
@@ -85,7 +92,7 @@ public sealed class AnyPositionalNode(IReadOnlyList<PositionalNode> nodes) : Pos
     public override IEnumerable<(int, int, TermHit)> Occurrences(AnalyzedItem item)
     {
         // Where names overlap (ISIS within ISIS-K), the longest one found is the one reported.
-        var all = nodes.SelectMany(n => n.Occurrences(item)).OrderBy(o => o.Start).ThenByDescending(o => o.End).ToList();
+        var all = nodes.Where(n => n.MayOccur(item)).SelectMany(n => n.Occurrences(item)).OrderBy(o => o.Start).ThenByDescending(o => o.End).ToList();
         var coveredUntil = -1;
         foreach (var occurrence in all)
         {
@@ -95,12 +102,23 @@ public sealed class AnyPositionalNode(IReadOnlyList<PositionalNode> nodes) : Pos
         }
     }
 
+    public override bool MayOccur(AnalyzedItem item)
+    {
+        foreach (var node in nodes)
+        {
+            if (node.MayOccur(item)) return true;
+        }
+        return false;
+    }
+
     public override bool CollectTerms(ISet<int> terms) => nodes.Aggregate(true, (all, n) => n.CollectTerms(terms) && all);
 }
 
 /// <summary><c>a NEAR/n b</c>: both in one field with at most n words between them.</summary>
 public sealed class NearNode(PositionalNode left, PositionalNode right, int distance) : PositionalNode
 {
+    public override bool MayOccur(AnalyzedItem item) => left.MayOccur(item) && right.MayOccur(item);
+
     public override IEnumerable<(int, int, TermHit)> Occurrences(AnalyzedItem item)
     {
         var rights = right.Occurrences(item).ToList();

@@ -22,6 +22,7 @@ public sealed class WatchSet : IWatchMatcher
     readonly Dictionary<int, (int Watch, float Weight)[]> _seedsByTerm = [];
     readonly TermSet _watchTerms, _seedTerms;
     readonly double[] _maxKeywords;
+    readonly SimilarityTerm[][] _seeds; // each watch's seed terms by ascending number, as an item's are
     readonly HashSet<string> _multiWordKeywords;
     readonly int[] _always;
     readonly TermStatistics _statistics;
@@ -50,6 +51,7 @@ public sealed class WatchSet : IWatchMatcher
         foreach (var (term, list) in byTerm) _watchesByTerm[term] = [.. list];
         foreach (var (term, list) in seedsByTerm) _seedsByTerm[term] = [.. list];
         (_watchTerms, _seedTerms) = (new TermSet(_watchesByTerm.Keys), new TermSet(_seedsByTerm.Keys));
+        _seeds = [.. _watches.Select(w => (w.Seed ?? new Dictionary<int, float>()).Select(t => new SimilarityTerm(t.Key, t.Value)).OrderBy(t => t.Term).ToArray())];
         // The most the keyword part can be: every keyword (and the query) found in the title.
         _maxKeywords = [.. _watches.Select(w => 1 - Math.Pow(1 - InTitle, w.Keywords.Count + (w.Query is null ? 0 : 1)))];
         _multiWordKeywords = [.. _watches.SelectMany(w => w.Keywords).Select(k => k.Text).Where(t => AliasTable.Analyze(t).Length > 1)];
@@ -170,7 +172,7 @@ public sealed class WatchSet : IWatchMatcher
                 && Math.Round((keywordCandidate ? KeywordWeight * _maxKeywords[w] : 0) + SeedWeight * seed, 4) < watch.MinScore
                 && !(keywordCandidate && AnyKeywordFound(watch, item)))
                 continue;
-            var match = Evaluate(watch, item, seed, includeMisses);
+            var match = Evaluate(w, item, seed, includeMisses);
             if (match is not null) matches.Add(match);
         }
         return matches;
@@ -190,8 +192,9 @@ public sealed class WatchSet : IWatchMatcher
     }
 
     // Null for a miss that is not wanted: explanations are only built for what is shown.
-    WatchMatch? Evaluate(CompiledWatch watch, AnalyzedItem item, double seed, bool includeMisses)
+    WatchMatch? Evaluate(int w, AnalyzedItem item, double seed, bool includeMisses)
     {
+        var watch = _watches[w];
         foreach (var (text, node) in watch.Excludes)
         {
             if (node.Evaluate(item, null))
@@ -202,12 +205,12 @@ public sealed class WatchSet : IWatchMatcher
             return includeMisses ? Miss(watch, "query not satisfied") : null;
         var missing = 1.0;
         if (watch.Query is not null)
-            missing *= 1 - Strength(found);
+            missing *= 1 - Strength(found, 0);
         foreach (var (text, keyword) in watch.Keywords)
         {
             var start = found.Count;
             if (!keyword.Evaluate(item, found)) continue;
-            missing *= 1 - Strength(found.Skip(start));
+            missing *= 1 - Strength(found, start);
             // Words of a keyword found near each other are reported as the keyword.
             for (var i = start; i < found.Count; i++)
             {
@@ -225,26 +228,64 @@ public sealed class WatchSet : IWatchMatcher
         if (score < watch.MinScore && !includeMisses)
             return null;
         var explanation = new WatchExplanation(score, Math.Round(keywords, 4), Math.Round(seed, 4), [.. found.Distinct()],
-            watch.Seed is null ? [] : SharedSeedTerms(watch, item), ByKeyword: byKeyword);
+            watch.Seed is null ? [] : SharedSeedTerms(w, item), ByKeyword: byKeyword);
         return new WatchMatch(watch.Name, score, explanation, score >= watch.MinScore);
     }
 
-    static double Strength(IEnumerable<TermHit> hits) => hits.Any(h => h.Field == "title") ? InTitle : hits.Any() ? InSummary : 0;
+    // The strength of the hits found from position start on: the title's if one is in the title.
+    static double Strength(List<TermHit> found, int start)
+    {
+        for (var i = start; i < found.Count; i++)
+        {
+            if (found[i].Field == "title") return InTitle;
+        }
+        return found.Count > start ? InSummary : 0;
+    }
 
     static WatchMatch Miss(CompiledWatch watch, string? reason, string? excluded = null) =>
         new(watch.Name, 0, new WatchExplanation(0, 0, 0, [], [], excluded, reason), false);
 
     // The seed terms that weigh most in the item's similarity, as the item spells them.
-    IReadOnlyList<string> SharedSeedTerms(CompiledWatch watch, AnalyzedItem item) =>
-    [
-        .. item.Similarity.Where(t => watch.Seed!.ContainsKey(t.Term))
-            .Select(t => (t.Term, Weight: Saturate(t.Frequency) * Saturate(watch.Seed![t.Term]) * _statistics.Idf(t.Term) * _statistics.Idf(t.Term)))
-            .OrderByDescending(t => t.Weight).ThenBy(t => Vocabulary.TermOf(t.Term), StringComparer.Ordinal).Take(6)
-            .Select(t => Display(t.Term, item)),
-    ];
+    string[] SharedSeedTerms(int watch, AnalyzedItem item)
+    {
+        // The best few kept in order as the shared terms go by (ties by term, so that explanations are stable), found
+        // by walking the item's and the seed's sorted terms together: built for every hit, so without hashing or
+        // sorting every shared term.
+        const int Shown = 6;
+        Span<(int Term, float Weight)> best = stackalloc (int, float)[Shown];
+        var count = 0;
+        var seed = _seeds[watch];
+        var s = 0;
+        foreach (var (term, frequency) in item.Similarity)
+        {
+            while (s < seed.Length && seed[s].Term < term) s++;
+            if (s == seed.Length) break;
+            if (seed[s].Term != term) continue;
+            var idf = _statistics.Idf(term);
+            var weight = Saturate(frequency) * Saturate(seed[s].Frequency) * idf * idf;
+            var at = count;
+            while (at > 0 && Before((term, weight), best[at - 1])) at--;
+            if (at >= Shown) continue;
+            if (count < Shown) count++;
+            for (var i = count - 1; i > at; i--) best[i] = best[i - 1];
+            best[at] = (term, weight);
+        }
+        var shown = new string[count];
+        for (var i = 0; i < count; i++) shown[i] = Display(best[i].Term, item);
+        return shown;
+    }
 
-    string Display(int term, AnalyzedItem item) =>
-        item.Tokens.FirstOrDefault(t => t.Id == term).Form?.Word ?? Aliases.NameOf(Vocabulary.TermOf(term));
+    static bool Before((int Term, float Weight) a, (int Term, float Weight) b) =>
+        a.Weight > b.Weight || (a.Weight == b.Weight && string.CompareOrdinal(Vocabulary.TermOf(a.Term), Vocabulary.TermOf(b.Term)) < 0);
+
+    string Display(int term, AnalyzedItem item)
+    {
+        foreach (var token in item.Tokens)
+        {
+            if (token.Id == term) return token.Word;
+        }
+        return Aliases.NameOf(Vocabulary.TermOf(term));
+    }
 
     float[] SeedNorms()
     {
