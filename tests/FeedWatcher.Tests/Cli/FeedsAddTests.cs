@@ -7,36 +7,25 @@ namespace FeedWatcher.Tests.Cli;
 /// <summary><c>feedwatcher feeds add URL</c> fetches the address once and says what it found: a feed (added), a web
 /// page (not added; the feeds it links to are listed), an HTTP error (not added).</summary>
 [Collection(DatabaseCollection.Name)]
-public sealed class FeedsAddTests(PostgresFixture postgres) : IAsyncLifetime
+public sealed class FeedsAddTests(PostgresFixture postgres) : PipelineTest(postgres)
 {
-    readonly string _state = TestHost.TemporaryDirectory();
-    FeedServer _server = null!;
-    string _database = "";
+    string? _database;
 
-    public async Task InitializeAsync()
+    async Task<(int Exit, string Out, string Err)> FeedsAsync(params string[] args)
     {
-        _server = await FeedServer.StartAsync();
-        _database = await postgres.CreateDatabaseAsync();
+        _database ??= await Postgres.CreateDatabaseAsync();
+        return await CliRunner.RunAsync(["feeds", .. args, $"--FeedWatcher:Database:ConnectionString={_database}", $"--FeedWatcher:StateDirectory={StateDirectory}"]);
     }
-
-    public async Task DisposeAsync()
-    {
-        await _server.DisposeAsync();
-        Directory.Delete(_state, recursive: true);
-    }
-
-    Task<(int Exit, string Out, string Err)> FeedsAsync(params string[] args) =>
-        CliRunner.RunAsync(["feeds", .. args, $"--FeedWatcher:Database:ConnectionString={_database}", $"--FeedWatcher:StateDirectory={_state}"]);
 
     [Fact]
     public async Task A_feed_is_added_with_what_it_holds()
     {
-        _server.Feed("/world.rss", Rss("World desk", FollowUp, Unrelated));
+        Server.Feed("/world.rss", Rss("World desk", FollowUp, Unrelated));
 
-        var (exit, output, error) = await FeedsAsync("add", _server.Url("/world.rss"));
+        var (exit, output, error) = await FeedsAsync("add", Server.Url("/world.rss"));
 
         Assert.True(exit == 0, error);
-        Assert.StartsWith($"Added {_server.Url("/world.rss")}: \"World desk\", 2 items, the newest published 2017-04-12", output, StringComparison.Ordinal);
+        Assert.StartsWith($"Added {Server.Url("/world.rss")}: \"World desk\", 2 items, the newest published 2017-04-12", output, StringComparison.Ordinal);
         Assert.Contains("At its first poll, the items published in the last day are matched; older ones are recorded as seen", output, StringComparison.Ordinal);
         (_, output, _) = await FeedsAsync("list");
         Assert.Contains("World desk", output, StringComparison.Ordinal); // the feed's own title names it
@@ -46,7 +35,7 @@ public sealed class FeedsAddTests(PostgresFixture postgres) : IAsyncLifetime
     [Fact]
     public async Task A_web_page_is_not_added_and_its_feed_links_are_offered()
     {
-        _server.Route("/news/", context =>
+        Server.Route("/news/", context =>
         {
             context.Response.ContentType = "text/html; charset=utf-8";
             return context.Response.WriteAsync("""
@@ -59,25 +48,25 @@ public sealed class FeedsAddTests(PostgresFixture postgres) : IAsyncLifetime
                 """);
         });
 
-        var (exit, output, error) = await FeedsAsync("add", _server.Url("/news/"));
+        var (exit, output, error) = await FeedsAsync("add", Server.Url("/news/"));
 
         Assert.Equal(1, exit);
         Assert.Empty(output);
         Assert.Equal(
         [
-            $"feedwatcher: {_server.Url("/news/")} is a web page (HTML), not a feed: not added. It links to 2 feeds:",
-            $"  {_server.Url("/news/world.rss")}  (RSS: World desk: all stories)",
-            $"  {_server.Url("/atom.xml")}  (Atom)",
-            $"Add one with: feedwatcher feeds add {_server.Url("/news/world.rss")}",
+            $"feedwatcher: {Server.Url("/news/")} is a web page (HTML), not a feed: not added. It links to 2 feeds:",
+            $"  {Server.Url("/news/world.rss")}  (RSS: World desk: all stories)",
+            $"  {Server.Url("/atom.xml")}  (Atom)",
+            $"Add one with: feedwatcher feeds add {Server.Url("/news/world.rss")}",
         ], error.Trim().ReplaceLineEndings("\n").Split('\n'));
         (_, output, _) = await FeedsAsync("list");
-        Assert.DoesNotContain(_server.BaseUrl, output, StringComparison.Ordinal);
+        Assert.DoesNotContain(Server.BaseUrl, output, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task An_http_error_is_not_added_unless_unchecked()
     {
-        var missing = _server.Url("/missing.rss");
+        var missing = Server.Url("/missing.rss");
 
         var (exit, output, error) = await FeedsAsync("add", missing);
 
@@ -93,11 +82,11 @@ public sealed class FeedsAddTests(PostgresFixture postgres) : IAsyncLifetime
     [Fact]
     public async Task Not_a_feed_says_so()
     {
-        _server.Route("/data.json", context => context.Response.WriteAsync("""{ "temperature": 21 }"""));
+        Server.Route("/data.json", context => context.Response.WriteAsync("""{ "temperature": 21 }"""));
 
-        var (exit, _, error) = await FeedsAsync("add", _server.Url("/data.json"));
+        var (exit, _, error) = await FeedsAsync("add", Server.Url("/data.json"));
 
         Assert.Equal(1, exit);
-        Assert.StartsWith($"feedwatcher: {_server.Url("/data.json")}: not a feed: not a readable JSON Feed", error, StringComparison.Ordinal);
+        Assert.StartsWith($"feedwatcher: {Server.Url("/data.json")}: not a feed: not a readable JSON Feed", error, StringComparison.Ordinal);
     }
 }

@@ -7,32 +7,21 @@ namespace FeedWatcher.Tests.Cli;
 /// <c>run --once</c> prints the hits with why and previews the digest, all in one go. (The shipped feeds are replaced
 /// by a settings file: tests fetch nothing but loopback.)</summary>
 [Collection(DatabaseCollection.Name)]
-public sealed class FirstSessionTests(PostgresFixture postgres) : IAsyncLifetime
+public sealed class FirstSessionTests(PostgresFixture postgres) : PipelineTest(postgres)
 {
-    readonly string _state = TestHost.TemporaryDirectory();
-    FeedServer _server = null!;
-
-    public async Task InitializeAsync() => _server = await FeedServer.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        await _server.DisposeAsync();
-        Directory.Delete(_state, recursive: true);
-    }
-
     [Fact]
     public async Task Feeds_add_then_run_once_shows_the_hits_and_the_digest()
     {
         var now = DateTime.UtcNow.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
-        _server.Feed("/desk.rss", Rss("Local desk",
+        Server.Feed("/desk.rss", Rss("Local desk",
             new Item("blast", "Kabul blast kills dozens near ministry", "A bomb went off in the capital.", now),
             FollowUp with { Published = now },
             Sports with { Published = now }));
-        var settingsFile = Path.Combine(_state, "settings.json");
+        var settingsFile = Path.Combine(StateDirectory, "settings.json");
         await File.WriteAllTextAsync(settingsFile, """{ "FeedWatcher": { "Feeds": [] } }""");
-        string[] settings = ["--config", settingsFile, $"--FeedWatcher:Database:ConnectionString={await postgres.CreateDatabaseAsync()}", $"--FeedWatcher:StateDirectory={_state}"];
+        string[] settings = ["--config", settingsFile, $"--FeedWatcher:Database:ConnectionString={await Postgres.CreateDatabaseAsync()}", $"--FeedWatcher:StateDirectory={StateDirectory}"];
 
-        var (exit, output, error) = await CliRunner.RunAsync(["feeds", "add", _server.Url("/desk.rss"), .. settings]);
+        var (exit, output, error) = await CliRunner.RunAsync(["feeds", "add", Server.Url("/desk.rss"), .. settings]);
         Assert.True(exit == 0, error);
         Assert.Contains("\"Local desk\", 3 items", output, StringComparison.Ordinal);
 
@@ -47,6 +36,6 @@ public sealed class FirstSessionTests(PostgresFixture postgres) : IAsyncLifetime
         Assert.Contains("--- What the digest \"Daily\" would hold now", output, StringComparison.Ordinal);
         Assert.Contains("Subject: FeedWatcher: 2 new stories on Afghanistan peace talks", output, StringComparison.Ordinal);
         Assert.DoesNotContain(Sports.Title, output, StringComparison.Ordinal);
-        Assert.False(Directory.Exists(Path.Combine(_state, "pickup"))); // previewed, not sent
+        Assert.False(Directory.Exists(Path.Combine(StateDirectory, "pickup"))); // previewed, not sent
     }
 }

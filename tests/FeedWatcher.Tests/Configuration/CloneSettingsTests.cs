@@ -9,24 +9,15 @@ namespace FeedWatcher.Tests.Configuration;
 /// tests alike, not the copy in the build output: the real worker, run from a clone's build output, reloads its
 /// watches when that file is edited.</summary>
 [Collection(DatabaseCollection.Name)]
-public sealed class CloneSettingsTests(PostgresFixture postgres) : IAsyncLifetime
+public sealed class CloneSettingsTests(PostgresFixture postgres) : PipelineTest(postgres)
 {
-    readonly string _clone = TestHost.TemporaryDirectory();
-    FeedServer _server = null!;
-
-    public async Task InitializeAsync() => _server = await FeedServer.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        await _server.DisposeAsync();
-        Directory.Delete(_clone, recursive: true);
-    }
+    string Clone => StateDirectory;
 
     [Fact]
-    public void The_tests_read_the_clones_own_top_level_file()
+    public void The_tests_read_theClones_own_top_level_file()
     {
         Assert.Equal(Path.Combine(Repository.Root, "appsettings.json"), ConfigurationFiles.Defaults(AppContext.BaseDirectory));
-        Assert.Equal(Path.Combine(_clone, "appsettings.json"), ConfigurationFiles.Defaults(_clone)); // no clone above: beside the binary
+        Assert.Equal(Path.Combine(Clone, "appsettings.json"), ConfigurationFiles.Defaults(Clone)); // no clone above: beside the binary
     }
 
     [Fact]
@@ -38,7 +29,7 @@ public sealed class CloneSettingsTests(PostgresFixture postgres) : IAsyncLifetim
         var live = File.Exists(administrators) ? administrators : Path.Combine(Repository.Root, "appsettings.json");
         Assert.StartsWith($"# Your settings: {live} (read again when it changes)", output, StringComparison.Ordinal);
 
-        var mine = Path.Combine(_clone, "mine.json");
+        var mine = Path.Combine(Clone, "mine.json");
         await File.WriteAllTextAsync(mine, "{}");
         (_, output, _) = await CliRunner.RunAsync("config", "show", "--config", mine);
         Assert.StartsWith($"# Your settings: {mine} ", output, StringComparison.Ordinal);
@@ -47,24 +38,24 @@ public sealed class CloneSettingsTests(PostgresFixture postgres) : IAsyncLifetim
     [Fact]
     public async Task Editing_the_top_level_file_reloads_the_running_workers_watches()
     {
-        _server.Feed("/desk.rss", Rss("Desk", Unrelated));
+        Server.Feed("/desk.rss", Rss("Desk", Unrelated));
         // A clone: the solution, the top-level settings, and the worker's build output where dotnet run puts it.
-        File.Copy(Path.Combine(Repository.Root, "FeedWatcher.sln"), Path.Combine(_clone, "FeedWatcher.sln"));
-        var build = Path.Combine(_clone, "src", "FeedWatcher", "bin", "Debug", "net10.0");
+        File.Copy(Path.Combine(Repository.Root, "FeedWatcher.sln"), Path.Combine(Clone, "FeedWatcher.sln"));
+        var build = Path.Combine(Clone, "src", "FeedWatcher", "bin", "Debug", "net10.0");
         await CopyTreeAsync(WorkerProcess.BuildDirectory, build);
-        var settingsFile = Path.Combine(_clone, "appsettings.json");
+        var settingsFile = Path.Combine(Clone, "appsettings.json");
         var settings = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(Repository.Root, "appsettings.json")))!;
         var feedWatcher = settings["FeedWatcher"]!;
-        feedWatcher["Database"]!["ConnectionString"] = await postgres.CreateDatabaseAsync();
-        feedWatcher["StateDirectory"] = Path.Combine(_clone, "state");
-        feedWatcher["Feeds"] = new JsonArray(new JsonObject { ["Url"] = _server.Url("/desk.rss"), ["Name"] = "Desk" });
+        feedWatcher["Database"]!["ConnectionString"] = await Postgres.CreateDatabaseAsync();
+        feedWatcher["StateDirectory"] = Path.Combine(Clone, "state");
+        feedWatcher["Feeds"] = new JsonArray(new JsonObject { ["Url"] = Server.Url("/desk.rss"), ["Name"] = "Desk" });
         await File.WriteAllTextAsync(settingsFile, settings.ToJsonString());
         // The copy beside the binary says something else: it must not be what is read. (Unlinked first: it may be a
         // hard link to the real build's file.)
         File.Delete(Path.Combine(build, "appsettings.json"));
         await File.WriteAllTextAsync(Path.Combine(build, "appsettings.json"), """{ "FeedWatcher": { "Watches": [ { "Name": "Stale copy", "Keywords": [ "x" ] } ] } }""");
 
-        await using var worker = WorkerProcess.Start(["run"], Path.Combine(build, "feedwatcher.dll"), workingDirectory: _clone);
+        await using var worker = WorkerProcess.Start(["run"], Path.Combine(build, "feedwatcher.dll"), workingDirectory: Clone);
         await worker.LineAsync($"Settings: {settingsFile}", TimeSpan.FromSeconds(60));
         await worker.LineAsync("Polled 1 feeds", TimeSpan.FromSeconds(60));
 
