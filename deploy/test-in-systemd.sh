@@ -97,6 +97,10 @@ done
 echo "systemd is up as PID 1 of its namespaces (host PID $pid)"
 
 inside bash -c 'cd /run/fwtest && deploy/install.sh --from /run/fwtest/publish --no-start'
+# The service polls nothing beyond loopback: one feed on a port where nothing listens.
+inside bash -c 'cat > /etc/feedwatcher/appsettings.json' <<'JSON'
+{ "FeedWatcher": { "Feeds": [ { "Url": "http://127.0.0.1:9/news.rss", "Name": "Loopback desk" } ] } }
+JSON
 inside systemctl start --no-block feedwatcher.service
 ok=""
 for _ in $(seq 180); do
@@ -136,7 +140,8 @@ echo "watchdog pinged"
 # A keyword changed in /etc/feedwatcher/appsettings.json takes effect in the running service, without a restart.
 main_pid="$(inside systemctl show -p MainPID --value feedwatcher.service)"
 inside bash -c 'cat > /etc/feedwatcher/appsettings.json' <<'JSON'
-{ "FeedWatcher": { "Watches": [ { "Name": "Kabul watch", "Keywords": [ "Kabul", "Kandahar" ] } ] } }
+{ "FeedWatcher": { "Feeds": [ { "Url": "http://127.0.0.1:9/news.rss", "Name": "Loopback desk" } ],
+  "Watches": [ { "Name": "Kabul watch", "Keywords": [ "Kabul", "Kandahar" ] } ] } }
 JSON
 reloaded=""
 for _ in $(seq 30); do
