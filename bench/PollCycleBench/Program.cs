@@ -51,7 +51,8 @@ File.WriteAllText(Path.Combine(app, "appsettings.json"), settings.ToJsonString(n
 var pgBefore = PostgresCpu(postgres.Directory);
 var start = new ProcessStartInfo("/usr/bin/time", ["-f", "TIME %e %U %S %M", Path.Combine(app, "feedwatcher"), "poll", "--all", "--json",
     $"--FeedWatcher:Database:ConnectionString={connectionString}", $"--FeedWatcher:StateDirectory={Path.Combine(root, "state")}",
-    $"--FeedWatcher:Polling:MaxConcurrency={concurrency}", $"--FeedWatcher:Polling:MaxPerHost={concurrency}"])
+    $"--FeedWatcher:Polling:MaxConcurrency={concurrency}", $"--FeedWatcher:Polling:MaxPerHost={concurrency}",
+    $"--FeedWatcher:Polling:AllowPrivateNetworks:0={new Uri(baseUrl).Host}"])
 { RedirectStandardOutput = true, RedirectStandardError = true };
 using var child = Process.Start(start)!;
 var stdout = child.StandardOutput.ReadToEndAsync();

@@ -82,8 +82,9 @@ public static class FeedWatcherServices
         services.AddSingleton<ItemStore>();
         services.AddSingleton<PollWriter>();
 
+        services.AddSingleton(sp => new NetworkGuard(() => sp.GetRequiredService<IOptionsMonitor<FeedWatcherOptions>>().CurrentValue.Polling));
         services.AddSingleton(sp => new FeedFetcher(
-            CreateFeedHttpClient(sp.GetRequiredService<IOptions<FeedWatcherOptions>>().Value.Polling),
+            CreateFeedHttpClient(sp.GetRequiredService<IOptions<FeedWatcherOptions>>().Value.Polling, sp.GetRequiredService<NetworkGuard>()),
             sp.GetRequiredService<IOptionsMonitor<FeedWatcherOptions>>(),
             sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<TermStatistics>();
@@ -151,9 +152,11 @@ public static class FeedWatcherServices
         services.AddQuartzHostedService(q => q.WaitForJobsToComplete = true);
     }
 
-    // Redirects are FeedFetcher's to follow, so that permanent ones can be recorded.
-    internal static HttpClient CreateFeedHttpClient(PollingOptions polling) => new(new SocketsHttpHandler
+    // Redirects are FeedFetcher's to follow, so that permanent ones can be recorded; every connection goes through
+    // the network guard.
+    internal static HttpClient CreateFeedHttpClient(PollingOptions polling, NetworkGuard guard) => new(new SocketsHttpHandler
     {
+        ConnectCallback = guard.ConnectAsync,
         AutomaticDecompression = DecompressionMethods.All,
         UseCookies = false,
         AllowAutoRedirect = false,

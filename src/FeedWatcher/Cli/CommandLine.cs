@@ -58,7 +58,16 @@ public static class CommandLine
                 Console.Error.WriteLine($"feedwatcher: {file.FullName}: no such file");
                 return 1;
             }
-            return AppHost.CheckConfiguration(FeedWatcherServices.CreateBuilder(Settings(r), r.GetValue(checkFile)?.FullName).Configuration) ? 0 : 1;
+            var configuration = FeedWatcherServices.CreateBuilder(Settings(r), r.GetValue(checkFile)?.FullName).Configuration;
+            if (!AppHost.CheckConfiguration(configuration)) return 1;
+            // Feeds that the network guard will refuse, as far as the configuration tells.
+            var options = configuration.GetSection(FeedWatcherOptions.Section).Get<FeedWatcherOptions>() ?? new();
+            for (var i = 0; i < options.Feeds.Count; i++)
+            {
+                if (Feeds.NetworkGuard.KnownRefusal(new Uri(options.Feeds[i].Url), options.Polling.AllowPrivateNetworks) is { } refusal)
+                    Console.WriteLine($"warning: FeedWatcher:Feeds:{i}:Url: {refusal}");
+            }
+            return 0;
         });
         config.Subcommands.Add(check);
         var show = new Command("show", "Print the configuration in force (every layer applied), secrets masked, and where each layer comes from.");

@@ -168,9 +168,17 @@ public static class FeedsCommand
             await Console.Error.WriteLineAsync($"feedwatcher: {file.FullName}: {e.Message}");
             return 1;
         }
-        var valid = outlines.Where(o => Uri.TryCreate(o.Url, UriKind.Absolute, out var u) && u.Scheme is "http" or "https").ToList();
-        foreach (var skipped in outlines.Except(valid))
-            await Console.Error.WriteLineAsync($"feedwatcher: skipped '{skipped.Url}': not an absolute http(s) URL");
+        var allowList = host.Services.GetRequiredService<IOptions<FeedWatcherOptions>>().Value.Polling.AllowPrivateNetworks;
+        var valid = new List<Opml.Outline>();
+        foreach (var outline in outlines)
+        {
+            if (!Uri.TryCreate(outline.Url, UriKind.Absolute, out var u) || u.Scheme is not ("http" or "https"))
+                await Console.Error.WriteLineAsync($"feedwatcher: skipped '{outline.Url}': not an absolute http(s) URL");
+            else if (NetworkGuard.KnownRefusal(u, allowList) is { } refusal)
+                await Console.Error.WriteLineAsync($"feedwatcher: skipped '{outline.Url}': {refusal}");
+            else
+                valid.Add(outline);
+        }
         await host.Services.GetRequiredService<Migrator>().MigrateAsync();
         var now = host.Services.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime;
         var added = await host.Services.GetRequiredService<FeedStore>().ImportAsync(valid.Select(o => (o.Url, o.Title)).ToList(), now);

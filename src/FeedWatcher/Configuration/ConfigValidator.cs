@@ -51,6 +51,12 @@ public static class ConfigValidator
         if (polling.MaxInterval < polling.DefaultInterval) Problem("Polling:MaxInterval", "must not be shorter than Polling:DefaultInterval");
         if (polling.ConnectTimeout <= TimeSpan.Zero) Problem("Polling:ConnectTimeout", "must be positive");
         if (polling.NewFeedBacklog < TimeSpan.Zero) Problem("Polling:NewFeedBacklog", "must not be negative");
+        for (var i = 0; i < polling.AllowPrivateNetworks.Count; i++)
+        {
+            var entry = polling.AllowPrivateNetworks[i] ?? "";
+            if (!Feeds.NetworkGuard.TryNetwork(entry, out _) && Uri.CheckHostName(entry.Trim()) != UriHostNameType.Dns)
+                Problem($"Polling:AllowPrivateNetworks:{i}", $"'{entry}' is not a range (10.0.0.0/8), an address (127.0.0.1) or a host name");
+        }
         if (!IsHttpUrl(polling.ContactUrl)) Problem("Polling:ContactUrl", $"not an absolute http(s) URL: '{polling.ContactUrl}'");
 
         var urls = new HashSet<string>(StringComparer.Ordinal);

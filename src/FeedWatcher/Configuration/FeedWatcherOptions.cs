@@ -71,6 +71,11 @@ public sealed class PollingOptions
     /// backlog. Zero records them all.</summary>
     public TimeSpan NewFeedBacklog { get; set; } = TimeSpan.FromDays(1);
 
+    /// <summary>Networks that feeds may reach although they are not public: ranges ("10.0.0.0/8"), addresses
+    /// ("127.0.0.1") or host names ("feeds.intranet.example"). Loopback, link-local, private, shared, multicast and
+    /// reserved addresses are refused otherwise, for every fetch and every redirect.</summary>
+    public List<string> AllowPrivateNetworks { get; set; } = [];
+
     /// <summary>Where publishers can read about this FeedWatcher; sent in the User-Agent.</summary>
     public string ContactUrl { get; set; } = "https://github.com/feedwatcher/feedwatcher";
 }

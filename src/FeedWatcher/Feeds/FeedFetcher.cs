@@ -36,6 +36,10 @@ public sealed class FeedFetcher(HttpClient http, IOptionsMonitor<FeedWatcherOpti
         {
             throw new FeedFetchException($"timed out after {polling.Timeout.TotalSeconds:0.#} s");
         }
+        catch (HttpRequestException e) when (e.InnerException is NetworkRefusedException refused)
+        {
+            throw new FeedFetchException(refused.Message, e);
+        }
         catch (HttpRequestException e)
         {
             var detail = e.InnerException is { } inner && !e.Message.Contains(inner.Message, StringComparison.Ordinal) ? $" ({inner.Message})" : "";

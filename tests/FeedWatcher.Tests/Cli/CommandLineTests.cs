@@ -21,6 +21,7 @@ public sealed class CommandLineTests(PostgresFixture postgres) : IDisposable
         "--FeedWatcher:Feeds:1:Url=http://127.0.0.1:9/second.rss",
         "--FeedWatcher:Feeds:2:Url=http://127.0.0.1:9/third.rss",
         "--FeedWatcher:Feeds:3:Url=http://127.0.0.1:9/fourth.rss",
+        TestHost.AllowLoopback,
     ];
 
     static async Task<(int Exit, string Out)> RunAsync(params string[] args)
@@ -89,6 +90,29 @@ public sealed class CommandLineTests(PostgresFixture postgres) : IDisposable
         Assert.Equal(1, (await RunAsync(["feeds", "remove", "http://127.0.0.1:9/added.rss", .. settings])).Exit);
         Assert.Equal(0, (await RunAsync(["feeds", "add", "http://127.0.0.1:9/added.rss", "--no-check", .. settings])).Exit); // polled again
         Assert.Contains("added.rss", (await RunAsync(["feeds", .. settings])).Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Opml_import_and_config_check_say_at_once_what_the_network_guard_will_refuse()
+    {
+        var opml = Path.Combine(_directory, "internal.opml");
+        await File.WriteAllTextAsync(opml, """
+            <opml version="2.0"><head/><body>
+              <outline text="Metadata" xmlUrl="http://169.254.169.254/latest/meta-data/"/>
+              <outline text="Allowed" xmlUrl="http://127.0.0.1:9/allowed.rss"/>
+            </body></opml>
+            """);
+        var (exit, output, error) = await CliRunner.RunAsync(["feeds", "import", opml, .. await SettingsAsync()]);
+        Assert.Equal(1, exit);
+        Assert.Contains("Imported 1 new feeds", output, StringComparison.Ordinal);
+        Assert.Contains("skipped 'http://169.254.169.254/latest/meta-data/': refused: 169.254.169.254 is a link-local address", error, StringComparison.Ordinal);
+
+        var settings = Path.Combine(_directory, "intranet.json");
+        await File.WriteAllTextAsync(settings, """{ "FeedWatcher": { "Feeds": [ { "Url": "http://10.1.2.3/rss" }, { "Url": "http://localhost:8080/rss" } ] } }""");
+        (exit, output, _) = await CliRunner.RunAsync("config", "check", settings);
+        Assert.Equal(0, exit);
+        Assert.Contains("warning: FeedWatcher:Feeds:0:Url: refused: 10.1.2.3 is a private address", output, StringComparison.Ordinal);
+        Assert.Contains("warning: FeedWatcher:Feeds:1:Url: refused: localhost is a loopback address", output, StringComparison.Ordinal);
     }
 
     [Fact]

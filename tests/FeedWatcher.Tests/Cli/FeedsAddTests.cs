@@ -14,7 +14,7 @@ public sealed class FeedsAddTests(PostgresFixture postgres) : PipelineTest(postg
     async Task<(int Exit, string Out, string Err)> FeedsAsync(params string[] args)
     {
         _database ??= await Postgres.CreateDatabaseAsync();
-        return await CliRunner.RunAsync(["feeds", .. args, $"--FeedWatcher:Database:ConnectionString={_database}", $"--FeedWatcher:StateDirectory={StateDirectory}"]);
+        return await CliRunner.RunAsync(["feeds", .. args, $"--FeedWatcher:Database:ConnectionString={_database}", $"--FeedWatcher:StateDirectory={StateDirectory}", TestHost.AllowLoopback]);
     }
 
     [Fact]

@@ -19,7 +19,7 @@ public sealed class FirstSessionTests(PostgresFixture postgres) : PipelineTest(p
             Sports with { Published = now }));
         var settingsFile = Path.Combine(StateDirectory, "settings.json");
         await File.WriteAllTextAsync(settingsFile, """{ "FeedWatcher": { "Feeds": [] } }""");
-        string[] settings = ["--config", settingsFile, $"--FeedWatcher:Database:ConnectionString={await Postgres.CreateDatabaseAsync()}", $"--FeedWatcher:StateDirectory={StateDirectory}"];
+        string[] settings = ["--config", settingsFile, $"--FeedWatcher:Database:ConnectionString={await Postgres.CreateDatabaseAsync()}", $"--FeedWatcher:StateDirectory={StateDirectory}", TestHost.AllowLoopback];
 
         var (exit, output, error) = await CliRunner.RunAsync(["feeds", "add", Server.Url("/desk.rss"), .. settings]);
         Assert.True(exit == 0, error);

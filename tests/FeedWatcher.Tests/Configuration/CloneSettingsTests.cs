@@ -49,6 +49,7 @@ public sealed class CloneSettingsTests(PostgresFixture postgres) : PipelineTest(
         feedWatcher["Database"]!["ConnectionString"] = await Postgres.CreateDatabaseAsync();
         feedWatcher["StateDirectory"] = Path.Combine(Clone, "state");
         feedWatcher["Feeds"] = new JsonArray(new JsonObject { ["Url"] = Server.Url("/desk.rss"), ["Name"] = "Desk" });
+        feedWatcher["Polling"]!["AllowPrivateNetworks"] = new JsonArray(TestHost.AllowedNetwork);
         await File.WriteAllTextAsync(settingsFile, settings.ToJsonString());
         // The copy beside the binary says something else: it must not be what is read. (Unlinked first: it may be a
         // hard link to the real build's file.)

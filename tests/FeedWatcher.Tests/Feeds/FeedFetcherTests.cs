@@ -16,13 +16,18 @@ public sealed class FeedFetcherTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
-    static FeedFetcher Fetcher(Action<PollingOptions>? configure = null)
+    internal static FeedFetcher Fetcher(Action<PollingOptions>? configure = null)
     {
         var monitor = new ServiceCollection()
-            .Configure<FeedWatcherOptions>(o => configure?.Invoke(o.Polling))
+            .Configure<FeedWatcherOptions>(o =>
+            {
+                o.Polling.AllowPrivateNetworks = ["127.0.0.1"]; // the test server
+                configure?.Invoke(o.Polling);
+            })
             .BuildServiceProvider()
             .GetRequiredService<IOptionsMonitor<FeedWatcherOptions>>();
-        return new FeedFetcher(FeedWatcherServices.CreateFeedHttpClient(monitor.CurrentValue.Polling), monitor, TimeProvider.System);
+        return new FeedFetcher(FeedWatcherServices.CreateFeedHttpClient(monitor.CurrentValue.Polling, new NetworkGuard(() => monitor.CurrentValue.Polling)),
+            monitor, TimeProvider.System);
     }
 
     void Redirect(string from, int status, string to) =>

@@ -1,4 +1,5 @@
 using FeedWatcher.Configuration;
+using FeedWatcher.Feeds;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -18,6 +19,7 @@ public static class TestHost
             ["Logging:LogLevel:Default"] = "Warning",
             ["FeedWatcher:Database:ConnectionString"] = connectionString,
             ["FeedWatcher:StateDirectory"] = stateDirectory,
+            [$"{NetworkGuard.Setting}:0"] = AllowedNetwork,
         });
         builder.Configuration.AddInMemoryCollection(settings);
         var problems = ConfigValidator.Validate(builder.Configuration);
@@ -27,6 +29,12 @@ public static class TestHost
             builder.Services.AddSingleton(clock);
         return builder.Build();
     }
+
+    /// <summary>What the tests' feeds may reach: the loopback address their servers listen on.</summary>
+    public const string AllowedNetwork = "127.0.0.1";
+
+    /// <summary>The same, as a command-line setting.</summary>
+    public static readonly string AllowLoopback = $"--{NetworkGuard.Setting}:0={AllowedNetwork}";
 
     public static string TemporaryDirectory()
     {

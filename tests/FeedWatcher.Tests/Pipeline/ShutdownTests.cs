@@ -36,7 +36,7 @@ public sealed class ShutdownTests(PostgresFixture postgres) : IAsyncLifetime
         string[] feeds = [_server.Url("/fast.rss"), _server.Url("/slow.rss"), _server.Url("/fast.rss?2"), _server.Url("/fast.rss?3")];
         string[] args = [ "run",
             $"--FeedWatcher:Database:ConnectionString={connectionString}", $"--FeedWatcher:StateDirectory={_state}",
-            "--FeedWatcher:Polling:CheckInterval=00:00:01", "--FeedWatcher:Polling:Timeout=00:02:00",
+            "--FeedWatcher:Polling:CheckInterval=00:00:01", "--FeedWatcher:Polling:Timeout=00:02:00", TestHost.AllowLoopback,
             .. feeds.Select((url, i) => $"--FeedWatcher:Feeds:{i}:Url={url}") ];
 
         await using (var worker = WorkerProcess.Start(args))
