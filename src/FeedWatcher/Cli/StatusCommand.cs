@@ -17,7 +17,7 @@ public static class StatusCommand
     {
         var json = new Option<bool>("--json") { Description = "One JSON object instead of the report." };
         var command = new Command("status", "Whether FeedWatcher is healthy: the database, the workers and their schedulers, feeds due and failing, "
-            + "the digests. Exits 1 when unhealthy (no worker running, database unreachable, a digest that failed in the last day).") { json };
+            + "the digests. Exits 1 when unhealthy (no worker running, database unreachable, a digest that failed in the last day or has waited past Status:DigestWaitLimit or Status:DigestAttemptLimit).") { json };
         command.SetAction(r => AppHost.WithHostAsync(CommandLine.Settings(r), host => RunAsync(host, r.GetValue(json)), dataCommand: true));
         return command;
     }
@@ -87,8 +87,17 @@ public static class StatusCommand
                 waiting = waiting.Count, failed_last_day = failed.Count,
             };
             lines.Add($"digests    {(lastSent is null ? "none sent yet" : $"last sent: {lastSent.Name} #{lastSent.Id} at {When(lastSent.SentAt ?? lastSent.CreatedAt)}, \"{lastSent.Subject}\"")}; {waiting.Count} waiting");
-            foreach (var d in waiting.Where(d => d.Attempts > 0))
-                warnings.Add($"digest {d.Name} #{d.Id} not sent yet after {d.Attempts} attempt(s), next at {When(d.NextAttemptAt)}: {d.LastError}");
+            // Waiting a little is a warning (the outbox retries); waiting past the limits means nobody gets digests.
+            var limits = host.Services.GetRequiredService<IOptions<FeedWatcherOptions>>().Value.Status;
+            foreach (var d in waiting)
+            {
+                var waited = now - d.CreatedAt;
+                if (waited > limits.DigestWaitLimit || d.Attempts >= limits.DigestAttemptLimit)
+                    problems.Add($"digest {d.Name} #{d.Id} has waited {Ago(waited)} to be delivered ({d.Attempts} attempt(s); limits: "
+                        + $"Status:DigestWaitLimit {limits.DigestWaitLimit}, Status:DigestAttemptLimit {limits.DigestAttemptLimit}), next try at {When(d.NextAttemptAt)}: {d.LastError}");
+                else if (d.Attempts > 0)
+                    warnings.Add($"digest {d.Name} #{d.Id} not sent yet after {d.Attempts} attempt(s), next at {When(d.NextAttemptAt)}: {d.LastError}");
+            }
             foreach (var d in failed)
                 problems.Add($"digest {d.Name} #{d.Id} of {When(d.CreatedAt)} failed: {d.LastError}");
         }
@@ -125,5 +134,6 @@ public static class StatusCommand
 
     static string When(DateTime utc) => utc.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
 
-    static string Ago(TimeSpan span) => span.TotalSeconds < 120 ? $"{Math.Max(0, (int)span.TotalSeconds)} s" : $"{(int)span.TotalMinutes} min";
+    static string Ago(TimeSpan span) =>
+        span.TotalSeconds < 120 ? $"{Math.Max(0, (int)span.TotalSeconds)} s" : span.TotalMinutes < 120 ? $"{(int)span.TotalMinutes} min" : $"{(int)span.TotalHours} h {span.Minutes} min";
 }

@@ -51,6 +51,8 @@ public static class ConfigValidator
         if (polling.MaxInterval < polling.DefaultInterval) Problem("Polling:MaxInterval", "must not be shorter than Polling:DefaultInterval");
         if (polling.ConnectTimeout <= TimeSpan.Zero) Problem("Polling:ConnectTimeout", "must be positive");
         if (polling.NewFeedBacklog < TimeSpan.Zero) Problem("Polling:NewFeedBacklog", "must not be negative");
+        if (options.Status.DigestWaitLimit <= TimeSpan.Zero) Problem("Status:DigestWaitLimit", "must be positive");
+        if (options.Status.DigestAttemptLimit < 1) Problem("Status:DigestAttemptLimit", "must be at least 1");
         for (var i = 0; i < polling.AllowPrivateNetworks.Count; i++)
         {
             var entry = polling.AllowPrivateNetworks[i] ?? "";

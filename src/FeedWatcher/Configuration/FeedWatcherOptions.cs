@@ -20,6 +20,7 @@ public sealed class FeedWatcherOptions
     public List<DigestOptions> Digests { get; set; } = [];
     public SmtpOptions Smtp { get; set; } = new();
     public MetricsOptions Metrics { get; set; } = new();
+    public StatusOptions Status { get; set; } = new();
 
     public string ResolveStateDirectory()
     {
@@ -171,6 +172,16 @@ public sealed class DigestOptions
         string.IsNullOrWhiteSpace(TimeZone) ? TimeZoneInfo.Local : TimeZoneInfo.FindSystemTimeZoneById(TimeZone);
 
     public bool Carries(string watch) => Watches.Count == 0 || Watches.Contains(watch, StringComparer.OrdinalIgnoreCase);
+}
+
+/// <summary>When <c>feedwatcher status</c> calls FeedWatcher unhealthy, beyond a stopped worker or database.</summary>
+public sealed class StatusOptions
+{
+    /// <summary>A digest still waiting to be delivered this long after it was made is a problem, not a warning.</summary>
+    public TimeSpan DigestWaitLimit { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>A digest still waiting after this many delivery attempts is a problem, not a warning.</summary>
+    public int DigestAttemptLimit { get; set; } = 5;
 }
 
 /// <summary>OpenTelemetry metrics on a Prometheus endpoint, off unless enabled.</summary>

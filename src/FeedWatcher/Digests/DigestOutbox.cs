@@ -116,7 +116,28 @@ public sealed class DigestOutbox(
             if (digest is null) break;
             outcomes.Add(await DeliverAsync(digest, cancellationToken));
         }
+        await NoteBacklogAsync(outcomes, cancellationToken);
         return outcomes;
+    }
+
+    // When digests start to wait for the mail server, and when they stop: one log line each, not one per retry.
+    DateTime? _backlogSince;
+
+    async Task NoteBacklogAsync(List<DeliveryOutcome> outcomes, CancellationToken cancellationToken)
+    {
+        if (outcomes.Count == 0) return;
+        var retry = outcomes.FirstOrDefault(o => o.State == "pending");
+        if (retry is not null && _backlogSince is null)
+        {
+            _backlogSince = clock.GetUtcNow().UtcDateTime;
+            logger.LogWarning("Delivery backlog: digests wait for the mail server ({Waiting} waiting); they are retried with back-off. {Error}",
+                await digests.WaitingCountAsync(cancellationToken), retry.Error);
+        }
+        else if (retry is null && _backlogSince is { } since && await digests.WaitingCountAsync(cancellationToken) == 0)
+        {
+            _backlogSince = null;
+            logger.LogInformation("Delivery backlog over: every waiting digest was delivered, {Duration} after the first failed", clock.GetUtcNow().UtcDateTime - since);
+        }
     }
 
     async Task<DeliveryOutcome> DeliverAsync(OutboxDigest digest, CancellationToken cancellationToken)

@@ -107,6 +107,14 @@ public sealed class DigestStore(NpgsqlDataSource dataSource)
         return await connection.ExecuteAsync(new CommandDefinition(sql, new { Id = id, Attempt = attempt, State = state, Now = now, Error = error, NextAttemptAt = nextAttemptAt }, cancellationToken: cancellationToken)) == 1;
     }
 
+    /// <summary>How many digests wait to be delivered (pending or being sent).</summary>
+    public async Task<int> WaitingCountAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleAsync<int>(new CommandDefinition(
+            "SELECT count(*)::int FROM digests WHERE state IN ('pending', 'sending')", cancellationToken: cancellationToken));
+    }
+
     /// <summary>The most recent digests, newest first.</summary>
     public async Task<IReadOnlyList<OutboxDigest>> RecentAsync(int limit, CancellationToken cancellationToken = default)
     {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using FeedWatcher.Digests;
 using FeedWatcher.Storage;
 using FeedWatcher.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
@@ -45,6 +46,27 @@ public sealed class StatusCommandTests(PostgresFixture postgres) : PipelineTest(
         (exit, output, _) = await StatusAsync(connectionString);
         Assert.Equal(1, exit);
         Assert.Contains("stopped at", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_digest_waiting_past_its_limits_makes_status_unhealthy()
+    {
+        var connectionString = await Postgres.CreateDatabaseAsync();
+        var settings = SmtpSettings(SmtpTestServer.FreePort()); // nothing listens there
+        settings["FeedWatcher:Digests:0:SendWhenEmpty"] = "true";
+        using var host = await BuildHostAsync(settings, connectionString, systemClock: true);
+        var outbox = host.Services.GetRequiredService<DigestOutbox>();
+        Assert.NotNull(await outbox.CreateAsync(outbox.Find("Daily")!, "test"));
+        Assert.Equal("pending", Assert.Single(await outbox.DeliverDueAsync()).State);
+
+        var (_, output, _) = await StatusAsync(connectionString);
+        Assert.Contains("warning:   digest Daily #1 not sent yet after 1 attempt(s)", output, StringComparison.Ordinal); // a retry is normal
+        Assert.DoesNotContain("has waited", output, StringComparison.Ordinal);
+
+        (var exit, output, _) = await StatusAsync(connectionString, "--FeedWatcher:Status:DigestAttemptLimit=1");
+        Assert.Equal(1, exit);
+        Assert.Contains("problem:   digest Daily #1 has waited ", output, StringComparison.Ordinal);
+        Assert.Contains("to be delivered (1 attempt(s); limits: Status:DigestWaitLimit 01:00:00, Status:DigestAttemptLimit 1)", output, StringComparison.Ordinal);
     }
 
     [Fact]
