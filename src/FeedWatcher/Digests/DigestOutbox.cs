@@ -1,5 +1,6 @@
 using FeedWatcher.Configuration;
 using FeedWatcher.Matching;
+using FeedWatcher.Scheduling;
 using FeedWatcher.Storage;
 using MimeKit;
 using Microsoft.Extensions.Options;
@@ -12,13 +13,15 @@ public sealed record DeliveryOutcome(long Id, string Name, string State, string?
 
 /// <summary>Makes digests and delivers them, once. A digest is created in one transaction that renders it and
 /// claims its hits, so a hit is in at most one digest of each name; delivery leases one due digest at a time
-/// (another worker's lease is skipped), sends the message exactly as stored, and records the outcome. A crash at
+/// (another worker's lease is skipped, unless that worker is known to be dead), sends the message exactly as stored,
+/// and records the outcome. A crash at
 /// any moment loses no hit and sends again at most the digest that was in flight, with the same Message-ID.
 /// Transient SMTP failures (4xx, connection lost, timeouts, server down) are retried with backoff for up to
 /// <see cref="GiveUpAfter"/>; permanent ones (5xx, authentication, TLS) fail the digest at once, and the next
 /// digest of the same name says so.</summary>
 public sealed class DigestOutbox(
     DigestStore digests,
+    WorkerStore workers,
     HitStore hits,
     FeedStore feeds,
     MailDelivery delivery,
@@ -112,7 +115,9 @@ public sealed class DigestOutbox(
             var now = clock.GetUtcNow().UtcDateTime;
             // Long enough for the whole SMTP exchange; a worker that dies holding it frees it when it runs out.
             var lease = options.CurrentValue.Smtp.Timeout * 3 + TimeSpan.FromMinutes(1);
-            var digest = await digests.LeaseNextAsync(now, now + lease, cancellationToken);
+            // A lease whose worker is known to be dead (killed, say, and restarted as this one) is taken over now.
+            var dead = await workers.DeadAsync(await digests.LeaseHoldersAsync(now, cancellationToken), now, Heartbeat.Silence, cancellationToken);
+            var digest = await digests.LeaseNextAsync(now, now + lease, dead, cancellationToken);
             if (digest is null) break;
             outcomes.Add(await DeliverAsync(digest, cancellationToken));
         }

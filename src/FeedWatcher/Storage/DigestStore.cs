@@ -75,20 +75,31 @@ public sealed class DigestStore(NpgsqlDataSource dataSource)
     /// <summary>Leases the next digest due (pending and due, or being sent by a worker whose lease ran out):
     /// attempts goes up by one and the row is this worker's until <paramref name="leaseUntil"/>. Null when
     /// nothing is due. Another worker's lease is skipped, never waited for.</summary>
-    public async Task<OutboxDigest?> LeaseNextAsync(DateTime now, DateTime leaseUntil, CancellationToken cancellationToken = default)
+    public async Task<OutboxDigest?> LeaseNextAsync(DateTime now, DateTime leaseUntil, IReadOnlyList<string>? deadHolders = null, CancellationToken cancellationToken = default)
     {
         const string sql = """
-            UPDATE digests SET state = 'sending', attempts = attempts + 1, lease_until = @LeaseUntil
+            UPDATE digests SET state = 'sending', attempts = attempts + 1, lease_until = @LeaseUntil, leased_by = @Instance
             WHERE id = (
                 SELECT id FROM digests
-                WHERE (state = 'pending' AND next_attempt_at <= @Now) OR (state = 'sending' AND lease_until <= @Now)
+                WHERE (state = 'pending' AND next_attempt_at <= @Now)
+                   OR (state = 'sending' AND (lease_until <= @Now OR leased_by = ANY(@Dead)))
                 ORDER BY next_attempt_at, id
                 LIMIT 1
                 FOR UPDATE SKIP LOCKED)
             RETURNING id, name, message_id, subject, message, stories, state, attempts, created_at, next_attempt_at, last_error
             """;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<OutboxDigest>(new CommandDefinition(sql, new { Now = now, LeaseUntil = leaseUntil }, cancellationToken: cancellationToken));
+        return await connection.QuerySingleOrDefaultAsync<OutboxDigest>(new CommandDefinition(sql,
+            new { Now = now, LeaseUntil = leaseUntil, Instance = WorkerStore.Instance, Dead = (deadHolders ?? []).ToArray() }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>The workers (host:pid) holding leases that have not run out at <paramref name="now"/>.</summary>
+    public async Task<IReadOnlyList<string>> LeaseHoldersAsync(DateTime now, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return (await connection.QueryAsync<string>(new CommandDefinition(
+            "SELECT DISTINCT leased_by FROM digests WHERE state = 'sending' AND lease_until > @Now AND leased_by IS NOT NULL",
+            new { Now = now }, cancellationToken: cancellationToken))).AsList();
     }
 
     /// <summary>Records the outcome of the attempt that leased the digest (matched by its attempt number, so a

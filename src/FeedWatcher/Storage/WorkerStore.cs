@@ -54,6 +54,34 @@ public sealed class WorkerStore(NpgsqlDataSource dataSource)
             new { Instance, Now = now }, cancellationToken: cancellationToken));
     }
 
+    /// <summary>Which of <paramref name="instances"/> are known to be dead: on this machine, a process that is gone;
+    /// anywhere, a worker that recorded its stop or has been silent for <paramref name="silence"/>. A worker of another
+    /// machine that never reported (a command such as <c>digest send</c>) is not known to be dead.</summary>
+    public async Task<IReadOnlyList<string>> DeadAsync(IReadOnlyList<string> instances, DateTime now, TimeSpan silence, CancellationToken cancellationToken = default)
+    {
+        if (instances.Count == 0) return [];
+        var dead = instances.Where(i => i != Instance && IsGoneFromThisMachine(i)).ToList();
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        dead.AddRange(await connection.QueryAsync<string>(new CommandDefinition(
+            "SELECT instance FROM workers WHERE instance = ANY(@Instances) AND instance <> @Instance AND (stopped_at IS NOT NULL OR heartbeat_at < @Silent)",
+            new { Instances = instances.ToArray(), Instance, Silent = now - silence }, cancellationToken: cancellationToken)));
+        return [.. dead.Distinct(StringComparer.Ordinal)];
+    }
+
+    // host:pid of this machine whose process no longer runs.
+    static bool IsGoneFromThisMachine(string instance)
+    {
+        var colon = instance.LastIndexOf(':');
+        if (colon < 0 || instance[..colon] != Environment.MachineName || !int.TryParse(instance[(colon + 1)..], out var pid)) return false;
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return process.HasExited;
+        }
+        catch (ArgumentException) { return true; } // no such process
+        catch (InvalidOperationException) { return true; }
+    }
+
     /// <summary>Workers heard from since <paramref name="since"/>, the most recent first; forgets those silent
     /// for a week.</summary>
     public async Task<IReadOnlyList<WorkerRow>> SinceAsync(DateTime since, DateTime now, CancellationToken cancellationToken = default)

@@ -135,6 +135,59 @@ public sealed class DigestOutboxTests(PostgresFixture postgres) : PipelineTest(p
         Assert.Single(smtp.Received);
     }
 
+    [Theory]
+    [InlineData("gone")]     // its process is gone from this machine (killed, and restarted as this worker)
+    [InlineData("silent")]   // another machine's worker, silent for longer than a heartbeat allows
+    [InlineData("stopped")]  // a worker that recorded its stop
+    public async Task A_lease_held_by_a_dead_worker_is_taken_over_at_once(string how)
+    {
+        await using var smtp = await SmtpTestServer.StartAsync();
+        using var host = await WithHitsAsync(smtp.Port);
+        var id = (await CreateAsync(host))!.Value;
+        var store = host.Services.GetRequiredService<DigestStore>();
+        var now = Clock.Now.UtcDateTime;
+        Assert.Equal(id, (await store.LeaseNextAsync(now, now.AddMinutes(4)))!.Id);
+        var holder = how == "gone" ? $"{Environment.MachineName}:{await ExitedProcessIdAsync()}" : "elsewhere:4242";
+        await using (var connection = await host.Services.GetRequiredService<NpgsqlDataSource>().OpenConnectionAsync())
+        {
+            await connection.ExecuteAsync("UPDATE digests SET leased_by = @Holder WHERE id = @Id", new { Holder = holder, Id = id });
+            if (how != "gone")
+                await connection.ExecuteAsync("""
+                    INSERT INTO workers (instance, host, pid, version, started_at, heartbeat_at, scheduler, stopped_at)
+                    VALUES (@Holder, 'elsewhere', 4242, '1.0.0', @Now, @Beat, 'running', @Stopped)
+                    """, new { Holder = holder, Now = now, Beat = how == "silent" ? now.AddMinutes(-3) : now, Stopped = how == "stopped" ? now : (DateTime?)null });
+        }
+
+        var outcome = Assert.Single(await Outbox(host).DeliverDueAsync()); // the lease has minutes to run: taken over all the same
+        Assert.Equal("sent", outcome.State);
+        Assert.Equal(2, (await RowAsync(host, id)).Attempts);
+        Assert.Single(smtp.Received);
+    }
+
+    [Fact]
+    public async Task A_lease_held_by_a_worker_not_known_to_be_dead_waits_for_it_to_run_out()
+    {
+        await using var smtp = await SmtpTestServer.StartAsync();
+        using var host = await WithHitsAsync(smtp.Port);
+        await CreateAsync(host);
+        var store = host.Services.GetRequiredService<DigestStore>();
+        var now = Clock.Now.UtcDateTime;
+        await store.LeaseNextAsync(now, now.AddMinutes(4));
+        await using (var connection = await host.Services.GetRequiredService<NpgsqlDataSource>().OpenConnectionAsync())
+            await connection.ExecuteAsync("UPDATE digests SET leased_by = 'elsewhere:4242'"); // a command on another machine, say
+
+        Assert.Empty(await Outbox(host).DeliverDueAsync());
+        Clock.Advance(TimeSpan.FromMinutes(5));
+        Assert.Equal("sent", Assert.Single(await Outbox(host).DeliverDueAsync()).State);
+    }
+
+    static async Task<int> ExitedProcessIdAsync()
+    {
+        using var process = System.Diagnostics.Process.Start("true")!;
+        await process.WaitForExitAsync();
+        return process.Id;
+    }
+
     [Fact]
     public async Task A_crash_between_the_send_and_its_record_sends_the_same_message_again()
     {
