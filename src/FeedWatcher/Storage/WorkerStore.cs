@@ -73,14 +73,24 @@ public sealed class WorkerStore(NpgsqlDataSource dataSource)
     {
         var colon = instance.LastIndexOf(':');
         if (colon < 0 || instance[..colon] != Environment.MachineName || !int.TryParse(instance[(colon + 1)..], out var pid)) return false;
+        if (OperatingSystem.IsLinux())
+        {
+            // Signal 0 asks whether the process exists without touching it: "no such process" only when it is gone. A
+            // process of another user that /proc does not show (ProtectProc=invisible) answers "not permitted": alive.
+            return Kill(pid, 0) != 0 && System.Runtime.InteropServices.Marshal.GetLastPInvokeError() == NoSuchProcess;
+        }
         try
         {
             using var process = System.Diagnostics.Process.GetProcessById(pid);
             return process.HasExited;
         }
         catch (ArgumentException) { return true; } // no such process
-        catch (InvalidOperationException) { return true; }
     }
+
+    const int NoSuchProcess = 3; // ESRCH
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    static extern int Kill(int pid, int signal);
 
     /// <summary>Workers heard from since <paramref name="since"/>, the most recent first; forgets those silent
     /// for a week.</summary>
