@@ -19,6 +19,10 @@ public static class FeedParser
     /// <exception cref="FeedParseException">Nothing usable could be read.</exception>
     public static ParsedFeed Parse(ReadOnlyMemory<byte> body, string? httpCharset = null, Uri? feedUrl = null)
     {
+        // XDocument takes time quadratic in the nesting of elements: a hostile document of 100,000 nested elements
+        // would hold a parsing slot for a minute. Feeds are shallow.
+        if (XmlDepth.Exceeds(body.Span, MaxDepth))
+            throw new FeedParseException($"elements nested more than {MaxDepth} deep: not a feed");
         var (encoding, start) = FeedDecoder.Choose(body.Span, httpCharset);
         if (ReadWellFormed(body[start..], encoding) is { } feed)
             return XmlFeedReader.Map(feed, feedUrl);
@@ -34,27 +38,34 @@ public static class FeedParser
             return JsonFeedReader.Map(ReadJson(text), feedUrl);
         try
         {
-            return XmlFeedReader.Map(FeedReader.ReadFromString(text), feedUrl);
+            return XmlFeedReader.Map(ReadText(text) ?? throw new FeedParseException("not a dialect FeedReader reads"), feedUrl);
         }
         catch (Exception first) when (first is not OutOfMemoryException)
         {
             var repaired = XmlRepair.Repair(text);
             try
             {
-                return XmlFeedReader.Map(FeedReader.ReadFromString(repaired), feedUrl);
+                return XmlFeedReader.Map(ReadText(repaired) ?? throw new FeedParseException("not a dialect FeedReader reads"), feedUrl);
             }
             catch (Exception second) when (second is not OutOfMemoryException)
             {
                 // Well-formed, but a dialect FeedReader does not read (RSS 0.90, namespaced RSS, CDF, a channel
                 // without items): read the document's channel and items directly.
                 XDocument document;
-                try { document = XDocument.Parse(repaired); }
+                try
+                {
+                    using var xml = XmlReader.Create(new StringReader(repaired), DocumentSettings);
+                    document = XDocument.Load(xml);
+                }
                 catch (XmlException x) { throw new FeedParseException($"not well-formed XML even after repair: {x.Message}", x); }
                 return XmlFeedReader.Map(document, feedUrl)
                     ?? throw new FeedParseException($"not an RSS, Atom or JSON feed: the document's root is <{document.Root?.Name.LocalName}>", second);
             }
         }
     }
+
+    /// <summary>How deep elements may nest: a feed's channel, item and the markup of its content are a few levels.</summary>
+    public const int MaxDepth = 256;
 
     // What FeedReader.ReadFromString does for the same text, less the text: it parses only from a string,
     // which for a feed of any size is a large object on its own. Here the document is read as it is decoded,
@@ -66,25 +77,8 @@ public static class FeedParser
         if (text.Peek() != '<') return null;
         try
         {
-            XDocument document;
-            using (var xml = XmlReader.Create(text, DocumentSettings))
-                document = XDocument.Load(xml);
-            var root = document.Root!;
-            var channel = root.Element(root.GetDefaultNamespace() + "channel");
-            BaseFeed? specific = root.Name.LocalName.ToLowerInvariant() switch
-            {
-                "feed" => new AtomFeed(null, root),
-                "rdf" => new Rss10Feed(null, channel),
-                "rss" => root.Attribute("version")?.Value.ToLowerInvariant() switch
-                {
-                    "2.0" when root.Attribute(XNamespace.Xmlns + "media") is not null => new MediaRssFeed(null, channel),
-                    "0.91" => new Rss091Feed(null, channel),
-                    "0.92" => new Rss092Feed(null, channel),
-                    _ => new Rss20Feed(null, channel),
-                },
-                _ => null,
-            };
-            return specific?.ToFeed();
+            using var xml = XmlReader.Create(text, DocumentSettings);
+            return ReadDocument(xml);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -92,12 +86,44 @@ public static class FeedParser
         }
     }
 
-    // The settings XDocument.Parse reads with.
+    // A document read as text, with the same limits as one read from its bytes (FeedReader's own reading would
+    // expand entities up to ten million characters).
+    static Feed? ReadText(string text)
+    {
+        using var xml = XmlReader.Create(new StringReader(text.Trim()), DocumentSettings);
+        return ReadDocument(xml);
+    }
+
+    // The document given to FeedReader's reader for its dialect; null for a root FeedReader does not know.
+    static Feed? ReadDocument(XmlReader xml)
+    {
+        var document = XDocument.Load(xml);
+        var root = document.Root!;
+        var channel = root.Element(root.GetDefaultNamespace() + "channel");
+        BaseFeed? specific = root.Name.LocalName.ToLowerInvariant() switch
+        {
+            "feed" => new AtomFeed(null, root),
+            "rdf" => new Rss10Feed(null, channel),
+            "rss" => root.Attribute("version")?.Value.ToLowerInvariant() switch
+            {
+                "2.0" when root.Attribute(XNamespace.Xmlns + "media") is not null => new MediaRssFeed(null, channel),
+                "0.91" => new Rss091Feed(null, channel),
+                "0.92" => new Rss092Feed(null, channel),
+                _ => new Rss20Feed(null, channel),
+            },
+            _ => null,
+        };
+        return specific?.ToFeed();
+    }
+
+    // The settings every document is read with. Entities declared in the document expand to at most this many
+    // characters in all: a real feed declares a few short ones, and more is a document built to grow in memory.
     static readonly XmlReaderSettings DocumentSettings = new()
     {
         IgnoreWhitespace = true,
         DtdProcessing = DtdProcessing.Parse,
-        MaxCharactersFromEntities = 10_000_000,
+        XmlResolver = null,
+        MaxCharactersFromEntities = 100_000,
     };
 
     // JSON Feed: FeedReader insists on a version URL; a document with an items list is a feed whatever it says.

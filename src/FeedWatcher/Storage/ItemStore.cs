@@ -100,11 +100,19 @@ public sealed class ItemStore(NpgsqlDataSource dataSource)
 }
 
 /// <summary>An item of a poll as it is stored: its key within the feed, plain-text title and summary, link, and
-/// when it was published (or else updated).</summary>
+/// when it was published (or else updated). Title and summary are cut at <see cref="MaxTitle"/> and
+/// <see cref="MaxSummary"/> characters: more is never a headline or a teaser, and one item must not fill the
+/// database or the matcher's time.</summary>
 public sealed record PolledItem(string Key, string Title, string? Link, string Summary, DateTime? Published)
 {
+    public const int MaxTitle = 2_000, MaxSummary = 100_000;
+
     public static PolledItem From(FeedEntry entry) =>
-        new(ItemKey.For(entry), entry.TitleText, entry.Link, entry.SummaryText, entry.Published ?? entry.Updated);
+        new(ItemKey.For(entry), Cut(entry.TitleText, MaxTitle), entry.Link, Cut(entry.SummaryText, MaxSummary), entry.Published ?? entry.Updated);
+
+    // Cut before a surrogate pair's second half rather than through it.
+    static string Cut(string text, int max) =>
+        text.Length <= max ? text : text[..(char.IsHighSurrogate(text[max - 1]) ? max - 1 : max)] + "…";
 }
 
 /// <summary>One poll of a feed to store: its items, their hits by item key, and the feed's new state.</summary>

@@ -198,6 +198,53 @@ public class FeedParserTests
         Assert.NotNull(error.FeedLinks);
     }
 
+    // Documents built to make a parser work or grow without end: each is refused, or read with its growth bounded.
+    public static TheoryData<string, string> Hostile => new()
+    {
+        { "100,000 nested elements, never closed", Item(string.Concat(Enumerable.Repeat("<a>", 100_000))) },
+        { "100,000 nested elements, closed", Item("") .Replace("<description></description>", string.Concat(Enumerable.Repeat("<a>", 100_000)) + string.Concat(Enumerable.Repeat("</a>", 100_000))) },
+        { "a billion laughs", WithEntities("<!ENTITY l0 \"lol\">" + string.Concat(Enumerable.Range(1, 9).Select(i => $"<!ENTITY l{i} \"{string.Concat(Enumerable.Repeat($"&l{i - 1};", 10))}\">")), "&l9;") },
+        { "one 40 KB entity 2,000 times (80 MB)", WithEntities($"<!ENTITY a \"{new string('A', 40_000)}\">", string.Concat(Enumerable.Repeat("&a;", 2_000))) },
+        { "one 40 KB entity 230 times (9 MB)", WithEntities($"<!ENTITY a \"{new string('A', 40_000)}\">", string.Concat(Enumerable.Repeat("&a;", 230))) },
+    };
+
+    static string Item(string description) =>
+        $"<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>t</title><item><title>x</title><description>{description}</description></item></channel></rss>";
+
+    static string WithEntities(string declarations, string description) =>
+        $"<?xml version=\"1.0\"?><!DOCTYPE rss [{declarations}]>" + Item(description)[21..];
+
+    [Theory]
+    [MemberData(nameof(Hostile))]
+    public void Hostile_documents_are_refused_or_bounded(string what, string document)
+    {
+        try
+        {
+            var entries = ParseText(document).Entries;
+            Assert.True(entries.Sum(e => e.SummaryText.Length) < 100_000, what); // entities did not expand past the cap
+        }
+        catch (FeedParseException e)
+        {
+            Assert.True(e.Message == $"elements nested more than {FeedParser.MaxDepth} deep: not a feed", $"{what}: {e.Message}");
+        }
+    }
+
+    [Theory]
+    [InlineData("<rss><channel><item><description><![CDATA[<div><div><div>]]></description><br><br><br><img src=x><hr/></item></channel></rss>", 4, false)]
+    [InlineData("<rss><channel><item><!-- <a><a><a><a> --><x/><x/></item></channel></rss>", 3, false)]
+    [InlineData("<a><b><c><d></d></c></b></a>", 3, true)]
+    [InlineData("<a><b><c></c></b></a><a><b><c></c></b></a>", 3, false)]
+    public void Nesting_counts_elements_only(string document, int limit, bool exceeds) =>
+        Assert.Equal(exceeds, FeedWatcher.Feeds.Parsing.XmlDepth.Exceeds(Encoding.UTF8.GetBytes(document), limit));
+
+    [Fact]
+    public void An_items_stored_text_is_cut_at_its_limits()
+    {
+        var item = FeedWatcher.Storage.PolledItem.From(new FeedEntry("g", null, new string('t', 5_000), new string('s', 300_000), null));
+        Assert.Equal((FeedWatcher.Storage.PolledItem.MaxTitle + 1, FeedWatcher.Storage.PolledItem.MaxSummary + 1), (item.Title.Length, item.Summary.Length));
+        Assert.EndsWith("…", item.Summary, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void A_feed_that_mentions_html_is_still_a_feed() =>
         Assert.Single(ParseText("<rss version=\"2.0\"><channel><title>&lt;html&gt;</title><item><title>&lt;!DOCTYPE html&gt;</title><guid>g</guid></item></channel></rss>").Entries);
