@@ -55,19 +55,6 @@ public sealed class NetworkGuard(Func<PollingOptions> polling)
         }
     }
 
-    /// <summary>Why <paramref name="url"/> may not be fetched, or null when it may: what a fetch would say, told before
-    /// one is made (for OPML imports and <c>config check</c>). A name that does not resolve is not refused here.</summary>
-    public async Task<string?> RefusalAsync(Uri url, CancellationToken cancellationToken = default)
-    {
-        try
-        {
-            await AllowedAddressesAsync(url.IdnHost, cancellationToken);
-            return null;
-        }
-        catch (NetworkRefusedException e) { return e.Message; }
-        catch (SocketException) { return null; }
-    }
-
     /// <summary>Why <paramref name="url"/> will be refused, as far as can be told without asking DNS: for an address
     /// written in the URL, or localhost (which is loopback by definition); null otherwise. For OPML imports and
     /// <c>config check</c>, which tell the user at once.</summary>

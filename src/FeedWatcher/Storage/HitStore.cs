@@ -36,6 +36,16 @@ public sealed class HitStore(NpgsqlDataSource dataSource)
         AND NOT EXISTS (SELECT 1 FROM digest_hits d WHERE d.digest_name = @Digest AND d.hit_id = h.id)
         """;
 
+    // A hit (h) as a DigestHit reads it, with its item (i) and feed (f); the best first.
+    const string Select = """
+        SELECT h.id AS hit_id, h.item_id, h.watch, h.matched, h.score, h.explanation::text AS explanation,
+               i.title, i.summary, i.link, coalesce(f.name, f.url) AS feed, i.published_at
+        FROM hits h
+        JOIN items i ON i.id = h.item_id
+        JOIN feeds f ON f.id = i.feed_id
+        """;
+    const string Best = "ORDER BY h.score DESC, i.published_at DESC, h.id";
+
     static object Parameters(string digest, IReadOnlyList<string> watches, double minScore, int limit = 0) =>
         new { Digest = digest, Watches = watches.Select(w => w.ToLowerInvariant()).ToArray(), MinScore = (float)minScore, Limit = limit };
 
@@ -46,13 +56,9 @@ public sealed class HitStore(NpgsqlDataSource dataSource)
         NpgsqlConnection? connection = null, NpgsqlTransaction? transaction = null, CancellationToken cancellationToken = default)
     {
         const string sql = $"""
-            SELECT h.id AS hit_id, h.item_id, h.watch, h.matched, h.score, h.explanation::text AS explanation,
-                   i.title, i.summary, i.link, coalesce(f.name, f.url) AS feed, i.published_at
-            FROM hits h
-            JOIN items i ON i.id = h.item_id
-            JOIN feeds f ON f.id = i.feed_id
+            {Select}
             WHERE {Unclaimed}
-            ORDER BY h.score DESC, i.published_at DESC, h.id
+            {Best}
             LIMIT @Limit
             """;
         var parameters = new CommandDefinition(sql, Parameters(digest, watches, minScore, limit), transaction, cancellationToken: cancellationToken);
@@ -65,14 +71,10 @@ public sealed class HitStore(NpgsqlDataSource dataSource)
     /// <summary>The hits made at or after <paramref name="since"/>, the best first.</summary>
     public async Task<IReadOnlyList<DigestHit>> SinceAsync(DateTime since, CancellationToken cancellationToken = default)
     {
-        const string sql = """
-            SELECT h.id AS hit_id, h.item_id, h.watch, h.matched, h.score, h.explanation::text AS explanation,
-                   i.title, i.summary, i.link, coalesce(f.name, f.url) AS feed, i.published_at
-            FROM hits h
-            JOIN items i ON i.id = h.item_id
-            JOIN feeds f ON f.id = i.feed_id
+        const string sql = $"""
+            {Select}
             WHERE h.created_at >= @Since
-            ORDER BY h.score DESC, i.published_at DESC, h.id
+            {Best}
             """;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return (await connection.QueryAsync<DigestHit>(new CommandDefinition(sql, new { Since = since }, cancellationToken: cancellationToken))).AsList();

@@ -81,7 +81,6 @@ public sealed class NetworkGuardTests : IAsyncLifetime
 
         Assert.Matches(@"^refused: localhost resolves to (127\.0\.0\.1|::1), a loopback address", error.Message);
         Assert.Empty(_server.Requests);
-        Assert.Equal(error.Message, await new NetworkGuard(() => new PollingOptions { AllowPrivateNetworks = ["127.0.0.2"] }).RefusalAsync(new Uri(url)));
     }
 
     [Fact]

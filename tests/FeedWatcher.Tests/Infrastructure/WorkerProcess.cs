@@ -39,10 +39,6 @@ public sealed class WorkerProcess : IAsyncDisposable
         return worker;
     }
 
-    public int Id => _process.Id;
-
-    public bool HasExited => _process.HasExited;
-
     public int ExitCode => _process.ExitCode;
 
     /// <summary>Everything printed so far, standard output and error interleaved as they came.</summary>
