@@ -21,16 +21,20 @@ static class JsonFeedReader
         return new FeedEntry(
             Id: Get(item, "id"),
             Link: url,
-            Title: Get(item, "title"),
-            Summary: Get(item, "summary"),
+            Title: Text(item, "title"),
+            Summary: Text(item, "summary"),
             Published: FeedDates.Parse(Get(item, "date_published")),
             Updated: FeedDates.Parse(Get(item, "date_modified")),
             Author: item.Element("author") is { } author ? Get(author, "name")
                 : item.Element("authors")?.Elements().Select(a => Get(a, "name")).FirstOrDefault(n => n is not null),
-            Content: Get(item, "content_html") ?? Get(item, "content_text"));
+            Content: Get(item, "content_html") ?? Text(item, "content_text"));
     }
 
     static string? Get(XElement e, string name) => Trim(e.Element(name)?.Value);
+
+    // JSON Feed's title, summary and content_text are plain text, kept as they are through the HTML-to-text step
+    // every item's text goes through: "a < b" and a literal "&amp;" stay.
+    static string? Text(XElement e, string name) => Get(e, name) is { } text ? System.Net.WebUtility.HtmlEncode(text) : null;
 
     static string? Trim(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
 }

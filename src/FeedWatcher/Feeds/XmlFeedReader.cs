@@ -101,7 +101,8 @@ static class XmlFeedReader
             Summary: TextConstruct(Child(entry, "summary")),
             Published: Date(Child(entry, "published")) ?? Date(Child(entry, "issued")) ?? Date(Child(entry, "created")) ?? Date(Child(entry, DcNs, "date")) ?? updated,
             Updated: updated,
-            Author: Person(Child(entry, "author")) ?? Value(Child(entry, DcNs, "creator")) ?? Person(Child(Child(entry, "source"), "author")) ?? Person(Child(feed, "author")))
+            Author: Person(Child(entry, "author")) ?? Value(Child(entry, DcNs, "creator")) ?? Value(Child(entry, ItunesNs, "author"))
+                ?? Person(Child(Child(entry, "source"), "author")) ?? Person(Child(feed, "author")) ?? Value(Child(feed, ItunesNs, "author")))
         {
             ContentReader = () => TextConstruct(Child(entry, "content")),
         };

@@ -250,6 +250,25 @@ public class FeedParserTests
         Assert.Single(ParseText("<rss version=\"2.0\"><channel><title>&lt;html&gt;</title><item><title>&lt;!DOCTYPE html&gt;</title><guid>g</guid></item></channel></rss>").Entries);
 
     [Theory]
+    [InlineData("declaration-after-comment.xml", "Envoys to meet again in Moscow", "A second round is planned for the autumn.", null)]
+    [InlineData("broken-attribute-quote.xml", "Kabul reviews the regional proposals", "Officials met on Monday.", null)]
+    [InlineData("json-content-text.json", "Turnout < 40% & falling", "Turnout fell below 40% in three provinces. The &amp; in a press release is printed as written.", null)]
+    [InlineData("itunes-author.xml", "Episode 12: the Moscow meeting", "Who came and who stayed away.", "Jane Reporter")]
+    [InlineData("atom-xhtml-svg.xml", "Chart of the day", "Casualties fell in April. The ministry published the figures.", null)]
+    public void Feeds_that_bend_the_rules_are_read_as_a_person_reads_them(string file, string title, string summary, string? author)
+    {
+        var first = FeedParser.Parse(TestFile(file)).Entries[0];
+        Assert.Equal((title, summary, author), (first.TitleText, first.SummaryText, first.Author));
+    }
+
+    [Fact]
+    public void An_attribute_left_unquoted_loses_nothing_after_it()
+    {
+        var entries = FeedParser.Parse(TestFile("broken-attribute-quote.xml")).Entries;
+        Assert.Equal(["quote-1", "quote-2"], entries.Select(e => e.Id));
+    }
+
+    [Theory]
     [InlineData("<p>One &amp; two</p>", "One & two")]
     [InlineData("<script>alert(1)</script>Text <!-- note --> here", "Text here")]
     [InlineData("  many\n\n spaces\u00a0here ", "many spaces here")]

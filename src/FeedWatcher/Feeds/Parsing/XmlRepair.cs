@@ -5,14 +5,21 @@ using System.Xml;
 
 namespace FeedWatcher.Feeds.Parsing;
 
-/// <summary>Mends the ways real feeds break XML, for a second try after the first parse failed: junk
-/// before the root, characters XML forbids, HTML named entities and bare ampersands, undeclared namespace
-/// prefixes, and RSS items outside a channel.</summary>
+/// <summary>Mends the ways real feeds break XML, for a second try after the first parse failed: junk or an XML
+/// declaration out of place before the root, characters XML forbids, HTML named entities and bare ampersands,
+/// undeclared namespace prefixes, RSS items outside a channel, an attribute value whose closing quote is missing,
+/// and end tags that are missing or do not match. Each step is one pass over the text.</summary>
 public static partial class XmlRepair
 {
     public static string Repair(string xml)
     {
         var text = xml;
+        // An XML declaration after a comment or blank lines: what precedes it, or else the declaration, goes.
+        var declaration = text.IndexOf("<?xml", StringComparison.Ordinal);
+        if (declaration > 0 && text.IndexOf("?>", declaration, StringComparison.Ordinal) is var declarationEnd and > 0)
+            text = string.IsNullOrWhiteSpace(text[..declaration]) || !text[..declaration].Contains('<', StringComparison.Ordinal)
+                ? text[declaration..]
+                : text[..declaration] + text[(declarationEnd + 2)..];
         var start = text.IndexOf('<', StringComparison.Ordinal);
         if (start > 0) text = text[start..];
         text = ForbiddenCharacters().Replace(text, "");
@@ -49,6 +56,11 @@ public static partial class XmlRepair
                     if (close < 0) return text;
                     text = text[..end] + "</" + mismatch.Groups["start"].Value + ">" + text[(close + 1)..];
                 }
+                else if (e.Message.Contains("invalid attribute character", StringComparison.Ordinal) && Offset(text, e.LineNumber, e.LinePosition) is { } inValue
+                    && UnclosedQuote(text, inValue) is { } closeAt)
+                {
+                    text = text.Insert(closeAt, text[text.LastIndexOfAny(['"', '\''], closeAt - 1)].ToString());
+                }
                 else if (open.Count > 0 && e.Message.Contains("Unexpected end of file", StringComparison.Ordinal))
                 {
                     var lastTag = text.LastIndexOf('<');
@@ -62,6 +74,26 @@ public static partial class XmlRepair
             }
         }
         return text;
+    }
+
+    // Where the quote of an attribute value left open before the '<' at inValue belongs: before the '>' that ended
+    // the tag ('<guid isPermaLink="false>b1</guid>'); null when the tag holds no such value.
+    static int? UnclosedQuote(string text, int inValue)
+    {
+        var tag = text.LastIndexOf('<', Math.Max(0, inValue - 1));
+        if (tag < 0) return null;
+        var quote = text.IndexOfAny(['"', '\''], tag);
+        while (quote >= 0 && quote < inValue)
+        {
+            var close = text.IndexOf(text[quote], quote + 1);
+            if (close < 0 || close >= inValue)
+            {
+                var gt = text.IndexOf('>', quote);
+                return gt > quote && gt < inValue ? gt : null;
+            }
+            quote = text.IndexOfAny(['"', '\''], close + 1);
+        }
+        return null;
     }
 
     static readonly XmlReaderSettings ReaderSettings = new() { DtdProcessing = DtdProcessing.Ignore, XmlResolver = null };
@@ -132,9 +164,14 @@ public static partial class XmlRepair
     [GeneratedRegex(@"<(?![?!])[A-Za-z_][^\s/>]*")]
     private static partial Regex RootStart();
 
+    // A prefix used anywhere is bound on the root unless the root binds it: one declared deeper may be used outside
+    // that element too, and a declaration deeper in the document overrides the root's where it applies.
     static string BindUndeclaredPrefixes(string text)
     {
-        var declared = DeclaredPrefixes().Matches(text).Select(m => m.Groups[1].Value).ToHashSet(StringComparer.Ordinal);
+        var root = RootStart().Match(text);
+        if (!root.Success) return text;
+        var rootEnd = text.IndexOf('>', root.Index);
+        var declared = DeclaredPrefixes().Matches(rootEnd < 0 ? text[root.Index..] : text[root.Index..rootEnd]).Select(m => m.Groups[1].Value).ToHashSet(StringComparer.Ordinal);
         declared.Add("xml");
         declared.Add("xmlns");
         var missing = UsedPrefixes().Matches(text)
@@ -143,8 +180,6 @@ public static partial class XmlRepair
             .Distinct(StringComparer.Ordinal)
             .ToList();
         if (missing.Count == 0) return text;
-        var root = RootStart().Match(text);
-        if (!root.Success) return text;
         var declarations = string.Concat(missing.Select(p =>
             $" xmlns:{p}=\"{KnownNamespaces.GetValueOrDefault(p, "urn:feedwatcher:undeclared:" + p)}\""));
         return text.Insert(root.Index + root.Length, declarations);
