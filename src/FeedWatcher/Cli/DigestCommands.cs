@@ -127,6 +127,7 @@ public static class DigestCommands
             var texts = read.SelectMany(p => new[] { p.A, p.B }).Distinct(StringComparer.Ordinal).ToList();
             foreach (var text in texts)
                 statistics.Observe(new AnalyzedItem(text, "", aliases).Similarity);
+            statistics.Publish();
             var sameStory = new SameStory(statistics, aliases);
             var titles = sameStory.Prepare(texts).ToDictionary(t => t.Text, StringComparer.Ordinal);
             foreach (var (id, a, b) in read)

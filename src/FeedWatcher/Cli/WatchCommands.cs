@@ -152,10 +152,12 @@ public static class WatchCommands
         var count = 0;
         await foreach (var (id, text, feedUrl) in items)
         {
-            // Items are learnt as they come, as the worker learns them: a term weighs what it weighed that day.
+            // Each item is scored on what came before it, then learnt from unless it is a hit, as the worker does.
             var item = set.Analyze(text);
+            var matches = set.Score(item, feedUrl, includeMisses: true);
             set.Learn(item);
-            foreach (var match in set.Score(item, feedUrl, includeMisses: true))
+            set.Publish();
+            foreach (var match in matches)
             {
                 await lines.WriteLineAsync(explain
                     ? JsonSerializer.Serialize(new { item = id, watch = match.Watch, score = match.Score, match = match.IsHit, explanation = match.Explanation }, WatchExplanation.Json)

@@ -8,6 +8,7 @@ namespace FeedWatcher.Feeds;
 public sealed class PollCycle(
     FeedStore feeds,
     FeedRefresher refresher,
+    Matching.IWatchMatcher matcher,
     IOptionsMonitor<FeedWatcherOptions> options,
     TimeProvider clock,
     Observability.FeedWatcherMetrics metrics,
@@ -28,20 +29,28 @@ public sealed class PollCycle(
 
         var outcomes = new RefreshOutcome[due.Count];
         var notModified = new List<FeedSuccess>();
-        await Parallel.ForEachAsync(Enumerable.Range(0, due.Count),
-            new ParallelOptions { MaxDegreeOfParallelism = current.Polling.MaxConcurrency, CancellationToken = cancellationToken },
-            async (i, ct) =>
-            {
-                outcomes[i] = await refresher.RefreshAsync(due[i], configured.GetValueOrDefault(due[i].Url), ct);
-                if (outcomes[i].NotModifiedRecord is not { } record) return;
-                List<FeedSuccess>? batch = null;
-                lock (notModified)
+        try
+        {
+            await Parallel.ForEachAsync(Enumerable.Range(0, due.Count),
+                new ParallelOptions { MaxDegreeOfParallelism = current.Polling.MaxConcurrency, CancellationToken = cancellationToken },
+                async (i, ct) =>
                 {
-                    notModified.Add(record);
-                    if (notModified.Count >= NotModifiedBatch) { batch = [.. notModified]; notModified.Clear(); }
-                }
-                if (batch is not null) await feeds.RecordNotModifiedAsync(batch, ct);
-            });
+                    outcomes[i] = await refresher.RefreshAsync(due[i], configured.GetValueOrDefault(due[i].Url), ct);
+                    if (outcomes[i].NotModifiedRecord is not { } record) return;
+                    List<FeedSuccess>? batch = null;
+                    lock (notModified)
+                    {
+                        notModified.Add(record);
+                        if (notModified.Count >= NotModifiedBatch) { batch = [.. notModified]; notModified.Clear(); }
+                    }
+                    if (batch is not null) await feeds.RecordNotModifiedAsync(batch, ct);
+                });
+        }
+        finally
+        {
+            // What this cycle's new items taught counts from the next cycle on, so that all of them were scored alike.
+            matcher.Publish();
+        }
         // A crash before this loses nothing: those feeds are simply asked again, conditionally.
         await feeds.RecordNotModifiedAsync(notModified, cancellationToken);
 

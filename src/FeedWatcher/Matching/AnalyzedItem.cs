@@ -42,6 +42,10 @@ public sealed class AnalyzedItem
     /// <summary>The item's similarity to each seed of a watch set, kept from matching for learning.</summary>
     internal (WatchSet Watches, float[] Values)? Similarities { get; set; }
 
+    /// <summary>Whether matching found the item a hit in which a watch's keyword (or query) was found: the story a user
+    /// asked for, which is not learnt from as background.</summary>
+    internal bool IsKeywordHit { get; set; }
+
     public bool InTitle(int position) => position < TitleCount;
 
     public bool SameField(int a, int b) => InTitle(a) == InTitle(b);

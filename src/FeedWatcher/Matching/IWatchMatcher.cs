@@ -10,8 +10,13 @@ public interface IWatchMatcher
     /// <summary>The hits of the item: the watches it scores at least their minimum score for.</summary>
     IReadOnlyList<WatchMatch> Match(AnalyzedItem item, string? feedUrl = null);
 
-    /// <summary>Counts a new item in the term statistics that weigh seed similarity.</summary>
+    /// <summary>Counts a new item in the term statistics that weigh seed similarity, from the next
+    /// <see cref="Publish"/> on.</summary>
     void Learn(AnalyzedItem item);
+
+    /// <summary>Makes what was learnt since the last call count in scores: called between poll cycles, so that the
+    /// items of one cycle are scored alike whatever order their feeds answer in.</summary>
+    void Publish();
 }
 
 /// <summary>The text of an item that watches look at.</summary>

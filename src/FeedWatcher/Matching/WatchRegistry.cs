@@ -40,5 +40,7 @@ public sealed class WatchRegistry : IWatchMatcher, IDisposable
 
     public void Learn(AnalyzedItem item) => Current.Learn(item);
 
+    public void Publish() => Current.Publish();
+
     public void Dispose() => _subscription?.Dispose();
 }

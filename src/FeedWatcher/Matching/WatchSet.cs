@@ -8,10 +8,16 @@ namespace FeedWatcher.Matching;
 /// the summary. The seed part starts from the cosine similarity of item and seed (BM25 term weights, document
 /// frequencies from <see cref="TermStatistics"/>, aliases as one term) and measures how far it stands above
 /// the watch's usual similarity, in standard deviations over the items seen that share a term with the seed
-/// (the score normalization of TDT topic tracking), reaching 1 at 6. A keyword (or the query) found is what the
-/// user asked for and makes a hit on its own: with a seed, its score is at least the watch's MinScore, and the
-/// seed ranks it above that. A query not satisfied or an exclusion found makes the score 0, and so do no keywords
-/// found in a watch with no seed.</para></summary>
+/// (the score normalization of TDT topic tracking), reaching 1 at 6. Until <see cref="MinItems"/> items are known,
+/// words cannot be weighed and the seed part is 0. A keyword (or the query) found is what the user asked for and
+/// makes a hit on its own: with a seed, its score is at least the watch's MinScore, and the seed ranks it above
+/// that. A query not satisfied or an exclusion found makes the score 0, and so do no keywords found in a watch with
+/// no seed.</para>
+/// <para>What is learnt from an item counts from the next <see cref="Publish"/> on, so the items of one poll cycle
+/// are scored alike in any order. A hit that names a watch's keywords is the story the user asked for, not the
+/// background it is measured against: it does not count in the document frequencies, and hits weigh at most a
+/// tenth of the usual similarity. So a story that floods the news neither makes its own words common nor raises
+/// its own bar.</para></summary>
 public sealed class WatchSet : IWatchMatcher
 {
     public const double KeywordWeight = 0.3, SeedWeight = 0.7, FullSimilarity = 0.4, InTitle = 0.7, InSummary = 0.45;
@@ -28,11 +34,10 @@ public sealed class WatchSet : IWatchMatcher
     readonly TermStatistics _statistics;
     (int Documents, float[] Norms) _seedNorms = (-1, []);
     readonly Lock _similarityGate = new();
-    readonly (long Count, double Mean, double M2)[] _similarity;
-    // Per watch, from the above: the usual similarity, and 1 / (its deviation x FullDeviations), the scale 0
-    // until enough items have been seen. Read without the lock: a read that mixes two consecutive updates is
-    // off by one item's worth at most, because the mean is kept current from the first item on.
-    readonly (double Mean, double Scale)[] _usual;
+    // Per watch, the similarities of the items seen, the keyword hits apart from the others, and what the current
+    // cycle added to each; and from them, at each publication, the usual similarity. Read without the lock: it
+    // changes only between cycles.
+    readonly Moments[] _others, _hits, _pendingOthers, _pendingHits, _usual;
 
     public WatchSet(IEnumerable<CompiledWatch> watches, AliasTable aliases, TermStatistics statistics)
     {
@@ -56,8 +61,9 @@ public sealed class WatchSet : IWatchMatcher
         _maxKeywords = [.. _watches.Select(w => 1 - Math.Pow(1 - InTitle, w.Keywords.Count + (w.Query is null ? 0 : 1)))];
         _multiWordKeywords = [.. _watches.SelectMany(w => w.Keywords).Select(k => k.Text).Where(t => AliasTable.Analyze(t).Length > 1)];
         _always = [.. Enumerable.Range(0, _watches.Length).Where(w => _watches[w].EvaluateAlways)];
-        _similarity = new (long, double, double)[_watches.Length];
-        _usual = new (double, double)[_watches.Length];
+        (_others, _hits) = (new Moments[_watches.Length], new Moments[_watches.Length]);
+        (_pendingOthers, _pendingHits) = (new Moments[_watches.Length], new Moments[_watches.Length]);
+        _usual = new Moments[_watches.Length];
     }
 
     public IReadOnlyList<CompiledWatch> Watches => _watches;
@@ -68,29 +74,47 @@ public sealed class WatchSet : IWatchMatcher
 
     public AnalyzedItem Analyze(ItemText item) => new(item.Title, item.Summary, Aliases);
 
-    /// <summary>Counts a new item: its terms in the document frequencies, and its similarity to each seed in
-    /// that watch's running mean and deviation, which seed similarity is measured against.</summary>
+    /// <summary>Counts a new item: its terms in the document frequencies unless it is a keyword hit, and its
+    /// similarity to each seed in that watch's running mean and deviation, which seed similarity is measured against.
+    /// Counts from the next <see cref="Publish"/> on.</summary>
     public void Learn(AnalyzedItem item)
     {
-        _statistics.Observe(item.Similarity);
-        if (_seedsByTerm.Count == 0) return;
+        // Similarities measured while words could not be weighed yet would skew the usual similarity for good.
+        var weighed = _statistics.Documents >= MinItems;
+        if (!item.IsKeywordHit) _statistics.Observe(item.Similarity);
+        if (_seedsByTerm.Count == 0 || !weighed) return;
         // The similarities computed when the item was matched, if it was, with the same watches.
         var similarities = item.Similarities is { } known && ReferenceEquals(known.Watches, this) ? known.Values : Similarities(item, []);
+        var pending = item.IsKeywordHit ? _pendingHits : _pendingOthers;
         lock (_similarityGate)
         {
             for (var w = 0; w < _watches.Length; w++)
             {
-                if (_watches[w].Seed is null || similarities[w] <= 0) continue; // items sharing no term are not the comparison
-                var (count, mean, m2) = _similarity[w];
-                count++;
-                var delta = similarities[w] - mean;
-                mean += delta / count;
-                m2 += delta * (similarities[w] - mean);
-                _similarity[w] = (count, mean, m2);
-                _usual[w] = (mean, count < MinItemsForDeviation ? 0 : 1 / (Math.Max(Math.Sqrt(m2 / (count - 1)), 1e-4) * FullDeviations));
+                if (_watches[w].Seed is not null && similarities[w] > 0) // items sharing no term are not the comparison
+                    pending[w] = pending[w].Add(similarities[w]);
             }
         }
     }
+
+    /// <summary>Makes what was learnt since the last call count in scores: the worker calls it after each poll cycle.</summary>
+    public void Publish()
+    {
+        _statistics.Publish();
+        lock (_similarityGate)
+        {
+            for (var w = 0; w < _watches.Length; w++)
+            {
+                if (_pendingOthers[w].Count == 0 && _pendingHits[w].Count == 0) continue;
+                (_others[w], _pendingOthers[w]) = (_others[w].Merge(_pendingOthers[w]), default);
+                (_hits[w], _pendingHits[w]) = (_hits[w].Merge(_pendingHits[w]), default);
+                // Keyword hits count in full up to a tenth of the whole, so that a story flooding the news cannot raise its own bar.
+                var hitWeight = _hits[w].Count == 0 ? 0 : Math.Min(1, MaxHitShare / (1 - MaxHitShare) * _others[w].Count / _hits[w].Count);
+                _usual[w] = _others[w].Merge(_hits[w], hitWeight);
+            }
+        }
+    }
+
+    const double MaxHitShare = 0.1;
 
     /// <summary>The cosine similarity of the item to every watch's seed, in one walk over the item's terms;
     /// marks the watches whose seed shares a term with the item.</summary>
@@ -100,7 +124,7 @@ public sealed class WatchSet : IWatchMatcher
         var itemNorm = 0f;
         foreach (var (term, tf) in item.Similarity)
         {
-            var idf = _statistics.Idf(term);
+            var idf = _statistics.IdfWithItem(term);
             var weight = Saturate(tf) * idf;
             itemNorm += weight * weight;
             if (_seedTerms.Contains(term) && _seedsByTerm.TryGetValue(term, out var seeds))
@@ -120,15 +144,21 @@ public sealed class WatchSet : IWatchMatcher
 
     /// <summary>The seed part of the score: how far the similarity stands above the watch's usual similarity to
     /// items (in standard deviations, 1 at <see cref="FullDeviations"/>), once enough items have been seen;
-    /// before that, the similarity itself (1 at <see cref="FullSimilarity"/>).</summary>
+    /// before that, the similarity itself (1 at <see cref="FullSimilarity"/>), and 0 while words cannot be weighed.</summary>
     double SeedPart(int watch, float similarity)
     {
-        var (mean, scale) = _usual[watch];
-        return scale == 0 ? Math.Min(1, similarity / FullSimilarity) : Math.Clamp((similarity - mean) * scale, 0, 1);
+        if (_statistics.Documents < MinItems) return 0;
+        // The item counts among the items it is compared with, as its words count in their weights.
+        var usual = similarity > 0 ? _usual[watch].Add(similarity) : _usual[watch];
+        return usual.Count < MinItems ? Math.Min(1, similarity / FullSimilarity)
+            : Math.Clamp((similarity - usual.Mean) / (Math.Max(usual.Deviation, 1e-4) * FullDeviations), 0, 1);
     }
 
     public const double FullDeviations = 6;
-    const int MinItemsForDeviation = 50;
+
+    /// <summary>How many items must be known before the seed scores (they weigh its words), and how many comparable
+    /// ones before its usual similarity is trusted.</summary>
+    public const int MinItems = 50;
 
     public IReadOnlyList<WatchMatch> Match(AnalyzedItem item, string? feedUrl = null) => Score(item, feedUrl, includeMisses: false);
 
@@ -173,7 +203,9 @@ public sealed class WatchSet : IWatchMatcher
                 && !(keywordCandidate && AnyKeywordFound(watch, item)))
                 continue;
             var match = Evaluate(w, item, seed, includeMisses);
-            if (match is not null) matches.Add(match);
+            if (match is null) continue;
+            matches.Add(match);
+            if (match.IsHit && match.Explanation.Matched.Count > 0) item.IsKeywordHit = true;
         }
         return matches;
     }
@@ -261,7 +293,7 @@ public sealed class WatchSet : IWatchMatcher
             while (s < seed.Length && seed[s].Term < term) s++;
             if (s == seed.Length) break;
             if (seed[s].Term != term) continue;
-            var idf = _statistics.Idf(term);
+            var idf = _statistics.IdfWithItem(term);
             var weight = Saturate(frequency) * Saturate(seed[s].Frequency) * idf * idf;
             var at = count;
             while (at > 0 && Before((term, weight), best[at - 1])) at--;
@@ -311,4 +343,28 @@ public sealed class WatchSet : IWatchMatcher
 
     // BM25's term-frequency saturation: the second occurrence adds less than the first.
     static float Saturate(float tf) => tf * (K1 + 1) / (tf + K1);
+}
+
+/// <summary>A running count, mean and sum of squared deviations (Welford), which merge with a weight (Chan, Golub
+/// and LeVeque).</summary>
+readonly record struct Moments(double Count, double Mean, double M2)
+{
+    public Moments Add(double value)
+    {
+        var count = Count + 1;
+        var delta = value - Mean;
+        var mean = Mean + delta / count;
+        return new(count, mean, M2 + delta * (value - mean));
+    }
+
+    public Moments Merge(Moments other, double weight = 1)
+    {
+        var added = other.Count * weight;
+        if (added == 0) return this;
+        var count = Count + added;
+        var delta = other.Mean - Mean;
+        return new(count, Mean + delta * added / count, M2 + other.M2 * weight + delta * delta * Count * added / count);
+    }
+
+    public double Deviation => Count > 1 ? Math.Sqrt(M2 / (Count - 1)) : 0;
 }

@@ -13,8 +13,13 @@ public sealed class LearnTermsOnStart(ItemStore items, IWatchMatcher matcher, IL
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var recent = await items.RecentTextsAsync(Items, cancellationToken);
-        foreach (var item in recent)
-            matcher.Learn(matcher.Analyze(item));
+        foreach (var (text, isKeywordHit) in recent)
+        {
+            var item = matcher.Analyze(text);
+            item.IsKeywordHit = isKeywordHit;
+            matcher.Learn(item);
+        }
+        matcher.Publish();
         logger.LogDebug("Term statistics learnt from {Items} recent items", recent.Count);
     }
 

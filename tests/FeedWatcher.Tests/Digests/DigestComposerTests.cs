@@ -82,6 +82,7 @@ public class DigestComposerTests
         var titles = new[] { "Largest non-nuclear bomb hits ISIL caves in Nangarhar", "US drops largest non-nuclear bomb on Daesh caves in Nangarhar", "Taliban attack checkpoint in Helmand" };
         var aliases = new AliasTable([["Daesh", "ISIL"]]);
         foreach (var title in titles) statistics.Observe(new AnalyzedItem(title, "", aliases).Similarity);
+        statistics.Publish();
         var sameStory = new SameStory(statistics, aliases);
         var prepared = sameStory.Prepare(titles).ToDictionary(t => t.Text);
         var draft = Draft(titles.Select((t, i) => Hit(i + 1, "Afghanistan peace talks", t, link: $"http://example.org/{i}", feed: $"Feed {i}", score: 0.9 - (0.1 * i))),

@@ -13,6 +13,7 @@ public sealed class SameStoryTests
         var statistics = new TermStatistics();
         foreach (var text in texts.Concat(Background))
             statistics.Observe(new AnalyzedItem(text, "", Aliases).Similarity);
+        statistics.Publish();
         return new SameStory(statistics, Aliases);
     }
 

@@ -75,6 +75,7 @@ public sealed class SampleDigestTests
         var aliases = new AliasTable([["ISIL", "ISIS", "Islamic State", "ISIS-K", "Daesh"], ["MOAB", "GBU-43"]]);
         var statistics = new TermStatistics();
         foreach (var hit in hits) statistics.Observe(new AnalyzedItem(hit.Title, "", aliases).Similarity);
+        statistics.Publish();
         var sameStory = new SameStory(statistics, aliases);
         var titles = sameStory.Prepare([.. hits.Select(h => h.Title).Distinct()]).ToDictionary(t => t.Text);
         var stories = DigestPlan.Stories(hits, (a, b) => sameStory.Same(titles[a.Title], titles[b.Title]), 50);

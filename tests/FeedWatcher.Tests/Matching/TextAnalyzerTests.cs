@@ -72,6 +72,8 @@ public class VocabularyTests
         var statistics = new TermStatistics();
         statistics.Observe([new SimilarityTerm(7, 2), new SimilarityTerm(9, 1)]);
         statistics.Observe([new SimilarityTerm(7, 1)]);
+        Assert.Equal((0, 0), (statistics.Documents, statistics.DocumentFrequency(7))); // counted from the next publication on
+        statistics.Publish();
         Assert.Equal((2, 2, 1, 0), (statistics.Documents, statistics.DocumentFrequency(7), statistics.DocumentFrequency(9), statistics.DocumentFrequency(8)));
         Assert.True(statistics.Idf(8) > statistics.Idf(9) && statistics.Idf(9) > statistics.Idf(7));
     }
