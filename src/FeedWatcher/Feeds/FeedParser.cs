@@ -16,15 +16,36 @@ public static class FeedParser
     /// <param name="body">The feed's bytes.</param>
     /// <param name="httpCharset">The charset of the HTTP Content-Type, if any.</param>
     /// <param name="feedUrl">Where the feed came from, to resolve relative links.</param>
-    /// <exception cref="FeedParseException">Nothing usable could be read.</exception>
-    public static ParsedFeed Parse(ReadOnlyMemory<byte> body, string? httpCharset = null, Uri? feedUrl = null)
+    /// <exception cref="FeedParseException">Nothing usable could be read, or reading took more than
+    /// <see cref="MaxParseTime"/>.</exception>
+    public static ParsedFeed Parse(ReadOnlyMemory<byte> body, string? httpCharset = null, Uri? feedUrl = null) =>
+        Parse(body, httpCharset, feedUrl, MaxParseTime);
+
+    internal static ParsedFeed Parse(ReadOnlyMemory<byte> body, string? httpCharset, Uri? feedUrl, TimeSpan budget)
+    {
+        try
+        {
+            return Parse(body, httpCharset, feedUrl, new ParseDeadline(budget));
+        }
+        catch (TimeoutException)
+        {
+            throw new FeedParseException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"reading the document ({body.Length:N0} bytes) took more than {budget.TotalMilliseconds:N0} ms: not read"));
+        }
+    }
+
+    /// <summary>How long reading one document (and repairing it) may take: a real feed of several megabytes takes a
+    /// fraction of a second.</summary>
+    public static readonly TimeSpan MaxParseTime = TimeSpan.FromSeconds(5);
+
+    static ParsedFeed Parse(ReadOnlyMemory<byte> body, string? httpCharset, Uri? feedUrl, ParseDeadline deadline)
     {
         // XDocument takes time quadratic in the nesting of elements: a hostile document of 100,000 nested elements
         // would hold a parsing slot for a minute. Feeds are shallow.
         if (XmlDepth.Exceeds(body.Span, MaxDepth))
             throw new FeedParseException($"elements nested more than {MaxDepth} deep: not a feed");
         var (encoding, start) = FeedDecoder.Choose(body.Span, httpCharset);
-        if (ReadWellFormed(body[start..], encoding) is { } feed)
+        if (ReadWellFormed(body[start..], encoding, deadline) is { } feed)
             return XmlFeedReader.Map(feed, feedUrl);
 
         var text = encoding.GetString(body.Span[start..]);
@@ -38,23 +59,23 @@ public static class FeedParser
             return JsonFeedReader.Map(ReadJson(text), feedUrl);
         try
         {
-            return XmlFeedReader.Map(ReadText(text) ?? throw new FeedParseException("not a dialect FeedReader reads"), feedUrl);
+            return XmlFeedReader.Map(ReadText(text, deadline) ?? throw new FeedParseException("not a dialect FeedReader reads"), feedUrl);
         }
-        catch (Exception first) when (first is not OutOfMemoryException)
+        catch (Exception first) when (first is not (OutOfMemoryException or TimeoutException))
         {
-            var repaired = XmlRepair.Repair(text);
+            var repaired = XmlRepair.Repair(text, deadline.Check);
             try
             {
-                return XmlFeedReader.Map(ReadText(repaired) ?? throw new FeedParseException("not a dialect FeedReader reads"), feedUrl);
+                return XmlFeedReader.Map(ReadText(repaired, deadline) ?? throw new FeedParseException("not a dialect FeedReader reads"), feedUrl);
             }
-            catch (Exception second) when (second is not OutOfMemoryException)
+            catch (Exception second) when (second is not (OutOfMemoryException or TimeoutException))
             {
                 // Well-formed, but a dialect FeedReader does not read (RSS 0.90, namespaced RSS, CDF, a channel
                 // without items): read the document's channel and items directly.
                 XDocument document;
                 try
                 {
-                    using var xml = XmlReader.Create(new StringReader(repaired), DocumentSettings);
+                    using var xml = XmlReader.Create(deadline.Watch(new StringReader(repaired)), DocumentSettings);
                     document = XDocument.Load(xml);
                 }
                 catch (XmlException x) { throw new FeedParseException($"not well-formed XML even after repair: {x.Message}", x); }
@@ -71,16 +92,16 @@ public static class FeedParser
     // which for a feed of any size is a large object on its own. Here the document is read as it is decoded,
     // then given to FeedReader's reader for its dialect. Null for anything else (JSON, XML that needs
     // repair, a root FeedReader does not know), which the string path above reads.
-    static Feed? ReadWellFormed(ReadOnlyMemory<byte> bytes, System.Text.Encoding encoding)
+    static Feed? ReadWellFormed(ReadOnlyMemory<byte> bytes, System.Text.Encoding encoding, ParseDeadline deadline)
     {
         using var text = new FeedTextReader(bytes, encoding);
         if (text.Peek() != '<') return null;
         try
         {
-            using var xml = XmlReader.Create(text, DocumentSettings);
+            using var xml = XmlReader.Create(deadline.Watch(text), DocumentSettings);
             return ReadDocument(xml);
         }
-        catch (Exception e) when (e is not OutOfMemoryException)
+        catch (Exception e) when (e is not (OutOfMemoryException or TimeoutException))
         {
             return null;
         }
@@ -88,9 +109,9 @@ public static class FeedParser
 
     // A document read as text, with the same limits as one read from its bytes (FeedReader's own reading would
     // expand entities up to ten million characters).
-    static Feed? ReadText(string text)
+    static Feed? ReadText(string text, ParseDeadline deadline)
     {
-        using var xml = XmlReader.Create(new StringReader(text.Trim()), DocumentSettings);
+        using var xml = XmlReader.Create(deadline.Watch(new StringReader(text.Trim())), DocumentSettings);
         return ReadDocument(xml);
     }
 

@@ -57,7 +57,11 @@ static class XmlFeedReader
     static ParsedFeed Map(XElement channel, IEnumerable<XElement> items, Uri? feedUrl)
     {
         var isAtom = channel.Name.LocalName == "feed";
-        var entries = items.Select(e => e.Name.LocalName == "entry" ? AtomEntry(e, channel, feedUrl) : RssItem(e, channel, feedUrl)).ToList();
+        // The channel's author, for items that name none: looked up once, as the channel holds every item.
+        var channelAuthor = new Lazy<string?>(() => isAtom
+            ? Person(Child(channel, "author")) ?? Value(Child(channel, ItunesNs, "author"))
+            : Value(Child(channel, DcNs, "creator")) ?? Value(Child(channel, ItunesNs, "author")));
+        var entries = items.Select(e => e.Name.LocalName == "entry" ? AtomEntry(e, channelAuthor, feedUrl) : RssItem(e, channelAuthor, feedUrl)).ToList();
         var title = isAtom ? TextConstruct(Child(channel, "title")) : Value(Child(channel, "title")) ?? Value(Child(channel, DcNs, "title"));
         var link = isAtom ? AtomLink(channel, feedUrl) : Resolve(Value(Child(channel, "link")), channel, feedUrl) ?? AtomLink(channel, feedUrl);
         var ttl = int.TryParse(Value(Child(channel, "ttl")), out var minutes) && minutes > 0 ? TimeSpan.FromMinutes(minutes) : (TimeSpan?)null;
@@ -67,7 +71,7 @@ static class XmlFeedReader
     static FeedEntry Fallback(FeedItem item) => new(item.Id, item.Link, item.Title, item.Description, FeedDates.Parse(item.PublishingDateString),
         Author: item.Author, Content: item.Content);
 
-    static FeedEntry RssItem(XElement item, XElement channel, Uri? feedUrl)
+    static FeedEntry RssItem(XElement item, Lazy<string?> channelAuthor, Uri? feedUrl)
     {
         var guid = Child(item, "guid");
         var id = Value(guid) ?? Attribute(item, RdfNs, "about");
@@ -85,13 +89,13 @@ static class XmlFeedReader
             Published: Date(Child(item, "pubDate")) ?? Date(Child(item, DcTermsNs, "issued")) ?? Date(Child(item, AtomNs, "published")) ?? updated,
             Updated: updated,
             Author: Value(Child(item, "author")) ?? Value(Child(item, DcNs, "creator")) ?? Value(Child(item, DcNs, "author")) ?? Value(Child(item, ItunesNs, "author"))
-                ?? Value(Child(channel, DcNs, "creator")) ?? Value(Child(channel, ItunesNs, "author")))
+                ?? channelAuthor.Value)
         {
             ContentReader = () => Value(Child(item, ContentNs, "encoded")) ?? Markup(Child(item, XhtmlNs, "body")) ?? TextConstruct(Child(item, AtomNs, "content")),
         };
     }
 
-    static FeedEntry AtomEntry(XElement entry, XElement feed, Uri? feedUrl)
+    static FeedEntry AtomEntry(XElement entry, Lazy<string?> feedAuthor, Uri? feedUrl)
     {
         var updated = Date(Child(entry, "updated")) ?? Date(Child(entry, "modified"));
         return new FeedEntry(
@@ -102,7 +106,7 @@ static class XmlFeedReader
             Published: Date(Child(entry, "published")) ?? Date(Child(entry, "issued")) ?? Date(Child(entry, "created")) ?? Date(Child(entry, DcNs, "date")) ?? updated,
             Updated: updated,
             Author: Person(Child(entry, "author")) ?? Value(Child(entry, DcNs, "creator")) ?? Value(Child(entry, ItunesNs, "author"))
-                ?? Person(Child(Child(entry, "source"), "author")) ?? Person(Child(feed, "author")) ?? Value(Child(feed, ItunesNs, "author")))
+                ?? Person(Child(Child(entry, "source"), "author")) ?? feedAuthor.Value)
         {
             ContentReader = () => TextConstruct(Child(entry, "content")),
         };

@@ -11,7 +11,9 @@ namespace FeedWatcher.Feeds.Parsing;
 /// and end tags that are missing or do not match. Each step is one pass over the text.</summary>
 public static partial class XmlRepair
 {
-    public static string Repair(string xml)
+    /// <param name="xml">The document.</param>
+    /// <param name="checkpoint">Called between steps; it may throw to stop the repair.</param>
+    public static string Repair(string xml, Action? checkpoint = null)
     {
         var text = xml;
         // An XML declaration after a comment or blank lines: what precedes it, or else the declaration, goes.
@@ -26,15 +28,17 @@ public static partial class XmlRepair
         text = Entities().Replace(text, ReplaceEntity);
         text = BindUndeclaredPrefixes(text);
         text = WrapChannel(text);
-        return MendStructure(text);
+        checkpoint?.Invoke();
+        return MendStructure(text, checkpoint);
     }
 
     /// <summary>Closes what a truncated document left open and renames end tags that do not match their
     /// start tag ("&lt;title&gt;...&lt;/subtitle&gt;"), as reported by the XML reader, a bounded number of times.</summary>
-    static string MendStructure(string text)
+    static string MendStructure(string text, Action? checkpoint)
     {
         for (var attempt = 0; attempt < 20; attempt++)
         {
+            checkpoint?.Invoke();
             var open = new Stack<string>();
             try
             {
