@@ -19,6 +19,7 @@ public sealed class PrivatePostgres : IAsyncDisposable
     readonly string _pgCtl;
     readonly string? _runAs;
     readonly ILogger _logger;
+    string[] _startArguments = [];
 
     PrivatePostgres(string pgCtl, string? runAs, string directory, int port, string password, ILogger logger, bool startedHere)
     {
@@ -108,11 +109,12 @@ public sealed class PrivatePostgres : IAsyncDisposable
         foreach (var (name, value) in settings ?? new Dictionary<string, string>())
             options.Append(" -c ").Append(name).Append('=').Append(value);
         var log = Path.Combine(directory, "postgres.log");
-        var start = await RunAsync(pgCtl, runAs, directory, ["start", "-D", dataDirectory, "-w", "-t", "60", "-l", log, "-o", options.ToString()], false, cancellationToken);
+        string[] startArguments = ["start", "-D", dataDirectory, "-w", "-t", "60", "-l", log, "-o", options.ToString()];
+        var start = await RunAsync(pgCtl, runAs, directory, startArguments, false, cancellationToken);
         if (start.ExitCode != 0)
             throw new PrivatePostgresException($"pg_ctl start failed ({start.Output.Trim()}); server log: {Tail(log)}");
 
-        var server = new PrivatePostgres(pgCtl, runAs, directory, port, password, logger, startedHere: true) { Owner = true };
+        var server = new PrivatePostgres(pgCtl, runAs, directory, port, password, logger, startedHere: true) { Owner = true, _startArguments = startArguments };
         try
         {
             await server.CreateDatabaseAsync(DatabaseName, cancellationToken);
@@ -141,6 +143,19 @@ public sealed class PrivatePostgres : IAsyncDisposable
             }
         }
         return new NpgsqlConnectionStringBuilder(ConnectionString) { Database = name }.ConnectionString;
+    }
+
+    /// <summary>Stops the server (fast: open transactions are rolled back, clients disconnected) and starts it again
+    /// on the same port, as an administrator's restart or an upgrade would; only a server started here.</summary>
+    public async Task RestartAsync(CancellationToken cancellationToken = default)
+    {
+        if (_startArguments.Length == 0)
+            throw new InvalidOperationException("Only a server started by this process is restarted");
+        var stop = await RunAsync(_pgCtl, _runAs, Directory, ["stop", "-D", DataDirectory, "-m", "fast", "-w", "-t", "60"], false, cancellationToken);
+        // Started the way it was first started (pg_ctl restart would leave the server writing to pg_ctl's own output).
+        var start = await RunAsync(_pgCtl, _runAs, Directory, _startArguments, false, cancellationToken);
+        if (stop.ExitCode != 0 || start.ExitCode != 0)
+            throw new PrivatePostgresException($"restart failed: {stop.Output.Trim()} {start.Output.Trim()}");
     }
 
     public async ValueTask DisposeAsync()

@@ -57,6 +57,11 @@ public sealed class PostgresFixture : IAsyncLifetime
         return dataSource;
     }
 
+    /// <summary>Restarts the private cluster (not a server named by FEEDWATCHER_TEST_DATABASE): every connection
+    /// of every test is cut.</summary>
+    public Task RestartAsync() =>
+        _server?.RestartAsync() ?? throw new InvalidOperationException($"{EnvironmentVariable} names a server the tests do not run");
+
     public async Task DisposeAsync()
     {
         if (_server is null)
