@@ -109,6 +109,41 @@ public sealed class FeedFetcherTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_gzip_bomb_is_refused_by_its_decompressed_size()
+    {
+        // 64 MB of zeros, about 64 KB on the wire.
+        var compressed = new MemoryStream();
+        using (var gzip = new GZipStream(compressed, CompressionLevel.SmallestSize, leaveOpen: true))
+            for (var i = 0; i < 64; i++) gzip.Write(new byte[1 << 20]);
+        _server.Route("/bomb", async context =>
+        {
+            context.Response.Headers.ContentEncoding = "gzip";
+            await context.Response.Body.WriteAsync(compressed.ToArray());
+        });
+        var error = await Assert.ThrowsAsync<FeedFetchException>(() =>
+            Fetcher(p => p.MaxBodyBytes = 1 << 20).FetchAsync(_server.Url("/bomb"), null, null, default));
+        Assert.Contains("over the limit", error.Message);
+    }
+
+    [Fact]
+    public async Task A_body_that_drips_in_times_out()
+    {
+        _server.Route("/drip", async context =>
+        {
+            await context.Response.WriteAsync("<rss version=\"2.0\"><channel>", context.RequestAborted);
+            for (var i = 0; i < 600; i++)
+            {
+                await context.Response.WriteAsync(" ", context.RequestAborted); // a byte every 50 ms: never idle, never done
+                await context.Response.Body.FlushAsync(context.RequestAborted);
+                await Task.Delay(50, context.RequestAborted);
+            }
+        });
+        var error = await Assert.ThrowsAsync<FeedFetchException>(() =>
+            Fetcher(p => p.Timeout = TimeSpan.FromMilliseconds(500)).FetchAsync(_server.Url("/drip"), null, null, default));
+        Assert.Equal("timed out after 0.5 s", error.Message);
+    }
+
+    [Fact]
     public async Task Nothing_listening_is_reported()
     {
         var url = $"http://127.0.0.1:{SmtpTestServer.FreePort()}/feed";

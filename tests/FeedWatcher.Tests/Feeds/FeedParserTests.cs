@@ -233,6 +233,30 @@ public class FeedParserTests
     }
 
     [Fact]
+    public void External_entities_are_never_read()
+    {
+        var secret = Path.GetTempFileName();
+        File.WriteAllText(secret, "SECRET-7f3a");
+        try
+        {
+            var document = $"<?xml version=\"1.0\"?><!DOCTYPE rss [<!ENTITY xxe SYSTEM \"file://{secret}\">]>"
+                + "<rss version=\"2.0\"><channel><title>t</title><item><title>x</title><description>before &xxe; after</description></item></channel></rss>";
+            try
+            {
+                Assert.DoesNotContain("SECRET", ParseText(document).Entries[0].SummaryText, StringComparison.Ordinal);
+            }
+            catch (FeedParseException e)
+            {
+                Assert.DoesNotContain("SECRET", e.Message, StringComparison.Ordinal);
+            }
+        }
+        finally
+        {
+            File.Delete(secret);
+        }
+    }
+
+    [Fact]
     public void A_document_that_takes_too_long_to_read_is_refused_with_the_reason()
     {
         // Broken XML of 40,000 items (bare ampersands), so that it is read, repaired and read again.
