@@ -100,7 +100,8 @@ public static class WatchCommands
         var qrels = new Option<FileInfo>("--qrels") { Description = "Judgments (topic, item, relevance per line): print precision, recall, F1 and detection cost per watch." };
         var output = new Option<FileInfo>("--out") { Description = "Write the JSON lines here instead of standard output." };
         var explain = new Option<bool>("--explain") { Description = "Add each score's explanation to its line." };
-        var command = new Command("backtest", "Run the watches over past items: one JSON line per (item, watch) with its score.") { since, items, watches, qrels, output, explain };
+        var feedback = new Option<FileInfo>("--feedback") { Description = "Judgments (as --qrels) given by a simulated reader: each hit is judged right after it is made, when the file judges it." };
+        var command = new Command("backtest", "Run the watches over past items: one JSON line per (item, watch) with its score.") { since, items, watches, qrels, output, explain, feedback };
         command.SetAction(async r =>
         {
             if (r.GetValue(items) is null && r.GetValue(since) is null)
@@ -126,7 +127,7 @@ public static class WatchCommands
             }
             if (r.GetValue(items) is { } itemFile)
             {
-                try { return await RunAsync(set, ReadItems(itemFile), r.GetValue(qrels), r.GetValue(output), r.GetValue(explain)); }
+                try { return await RunAsync(set, ReadItems(itemFile), r.GetValue(qrels), r.GetValue(output), r.GetValue(explain), r.GetValue(feedback)); }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
                 {
                     await Console.Error.WriteLineAsync($"feedwatcher: {e.Message}");
@@ -137,15 +138,17 @@ public static class WatchCommands
             {
                 await host.Services.GetRequiredService<Migrator>().MigrateAsync();
                 var stored = host.Services.GetRequiredService<ItemStore>().SinceAsync(DateTime.SpecifyKind(r.GetValue(since)!.Value, DateTimeKind.Utc));
-                return await RunAsync(set, stored.Select(i => (i.Id.ToString(CultureInfo.InvariantCulture), new ItemText(i.Title, i.Summary), (string?)i.FeedUrl)), r.GetValue(qrels), r.GetValue(output), r.GetValue(explain));
+                return await RunAsync(set, stored.Select(i => (i.Id.ToString(CultureInfo.InvariantCulture), new ItemText(i.Title, i.Summary), (string?)i.FeedUrl)), r.GetValue(qrels), r.GetValue(output), r.GetValue(explain), r.GetValue(feedback));
             }, dataCommand: true);
         });
         return command;
     }
 
-    static async Task<int> RunAsync(WatchSet set, IAsyncEnumerable<(string Id, ItemText Text, string? FeedUrl)> items, FileInfo? qrelsFile, FileInfo? output, bool explain)
+    static async Task<int> RunAsync(WatchSet set, IAsyncEnumerable<(string Id, ItemText Text, string? FeedUrl)> items, FileInfo? qrelsFile, FileInfo? output, bool explain,
+        FileInfo? feedbackFile)
     {
         var judgments = qrelsFile is null ? null : Evaluation.ReadQrels(await File.ReadAllLinesAsync(qrelsFile.FullName));
+        var reader = feedbackFile is null ? null : Evaluation.ReadQrels(await File.ReadAllLinesAsync(feedbackFile.FullName));
         var judged = new Dictionary<string, List<(double, bool)>>(StringComparer.OrdinalIgnoreCase);
         await using var writer = output is null ? null : new StreamWriter(output.FullName);
         var lines = writer ?? Console.Out;
@@ -156,6 +159,12 @@ public static class WatchCommands
             var item = set.Analyze(text);
             var matches = set.Score(item, feedUrl, includeMisses: true);
             set.Learn(item);
+            // The simulated reader judges the hits just made, and nothing else.
+            foreach (var hit in reader is null ? [] : matches.Where(m => m.IsHit))
+            {
+                if (reader!.TryGetValue((hit.Watch, id), out var relevance) && relevance >= 0)
+                    set.Judge(hit.Watch, item, relevance >= 1);
+            }
             set.Publish();
             foreach (var match in matches)
             {

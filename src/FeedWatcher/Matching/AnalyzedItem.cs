@@ -46,6 +46,9 @@ public sealed class AnalyzedItem
     /// asked for, which is not learnt from as background.</summary>
     internal bool IsKeywordHit { get; set; }
 
+    /// <summary>The watches (by position) the item is a confident keyword hit for, which learn from it.</summary>
+    internal List<int>? Confident { get; set; }
+
     public bool InTitle(int position) => position < TitleCount;
 
     public bool SameField(int a, int b) => InTitle(a) == InTitle(b);

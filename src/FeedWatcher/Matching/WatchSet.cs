@@ -25,14 +25,14 @@ public sealed class WatchSet : IWatchMatcher
 
     readonly CompiledWatch[] _watches;
     readonly Dictionary<int, int[]> _watchesByTerm = [];
-    readonly Dictionary<int, (int Watch, float Weight)[]> _seedsByTerm = [];
-    readonly TermSet _watchTerms, _seedTerms;
+    readonly TermSet _watchTerms;
     readonly double[] _maxKeywords;
-    readonly SimilarityTerm[][] _seeds; // each watch's seed terms by ascending number, as an item's are
+    // What items are compared with: each watch's seed, and what the watch learnt from its hits and its reader.
+    QueryIndex _queries;
+    readonly Profile?[] _profiles;
     readonly HashSet<string> _multiWordKeywords;
     readonly int[] _always;
     readonly TermStatistics _statistics;
-    (int Documents, float[] Norms) _seedNorms = (-1, []);
     readonly Lock _similarityGate = new();
     // Per watch, the similarities of the items seen, the keyword hits apart from the others, and what the current
     // cycle added to each; and from them, at each publication, the usual similarity. Read without the lock: it
@@ -45,18 +45,15 @@ public sealed class WatchSet : IWatchMatcher
         Aliases = aliases;
         _statistics = statistics;
         var byTerm = new Dictionary<int, List<int>>();
-        var seedsByTerm = new Dictionary<int, List<(int, float)>>();
         for (var w = 0; w < _watches.Length; w++)
         {
             foreach (var term in _watches[w].Terms)
                 (byTerm.TryGetValue(term, out var list) ? list : byTerm[term] = []).Add(w);
-            foreach (var (term, tf) in _watches[w].Seed ?? new Dictionary<int, float>())
-                (seedsByTerm.TryGetValue(term, out var list) ? list : seedsByTerm[term] = []).Add((w, Saturate(tf)));
         }
         foreach (var (term, list) in byTerm) _watchesByTerm[term] = [.. list];
-        foreach (var (term, list) in seedsByTerm) _seedsByTerm[term] = [.. list];
-        (_watchTerms, _seedTerms) = (new TermSet(_watchesByTerm.Keys), new TermSet(_seedsByTerm.Keys));
-        _seeds = [.. _watches.Select(w => (w.Seed ?? new Dictionary<int, float>()).Select(t => new SimilarityTerm(t.Key, t.Value)).OrderBy(t => t.Term).ToArray())];
+        _watchTerms = new TermSet(_watchesByTerm.Keys);
+        _profiles = [.. _watches.Select(w => w.Seed is null ? null : new Profile(w.Seed.ToDictionary(t => t.Key, t => Saturate(t.Value))))];
+        _queries = new QueryIndex([.. _profiles.Select(p => p?.Query() ?? [])]);
         // The most the keyword part can be: every keyword (and the query) found in the title.
         _maxKeywords = [.. _watches.Select(w => 1 - Math.Pow(1 - InTitle, w.Keywords.Count + (w.Query is null ? 0 : 1)))];
         _multiWordKeywords = [.. _watches.SelectMany(w => w.Keywords).Select(k => k.Text).Where(t => AliasTable.Analyze(t).Length > 1)];
@@ -82,7 +79,9 @@ public sealed class WatchSet : IWatchMatcher
         // Similarities measured while words could not be weighed yet would skew the usual similarity for good.
         var weighed = _statistics.Documents >= MinItems;
         if (!item.IsKeywordHit) _statistics.Observe(item.Similarity);
-        if (_seedsByTerm.Count == 0 || !weighed) return;
+        if (_queries.Count == 0 || !weighed) return;
+        foreach (var w in Adapts ? item.Confident ?? [] : [])
+            _profiles[w]?.Add(item.Similarity, SelfTaught);
         // The similarities computed when the item was matched, if it was, with the same watches.
         var similarities = item.Similarities is { } known && ReferenceEquals(known.Watches, this) ? known.Values : Similarities(item, []);
         var pending = item.IsKeywordHit ? _pendingHits : _pendingOthers;
@@ -100,6 +99,8 @@ public sealed class WatchSet : IWatchMatcher
     public void Publish()
     {
         _statistics.Publish();
+        if (_profiles.Any(p => p?.Publish() == true))
+            Volatile.Write(ref _queries, new QueryIndex([.. _profiles.Select(p => p?.Query() ?? [])]));
         lock (_similarityGate)
         {
             for (var w = 0; w < _watches.Length; w++)
@@ -116,18 +117,37 @@ public sealed class WatchSet : IWatchMatcher
 
     const double MaxHitShare = 0.1;
 
+    /// <summary>A reader's judgement of an item for a watch: what it shares with the items judged relevant weighs
+    /// more from the next <see cref="Publish"/> on, and what it shares with those judged not relevant less. Counts
+    /// twice a confident hit, against it once.</summary>
+    public void Judge(string watch, AnalyzedItem item, bool relevant)
+    {
+        var w = Array.FindIndex(_watches, x => x.Name.Equals(watch, StringComparison.OrdinalIgnoreCase));
+        if (w >= 0) _profiles[w]?.Add(item.Similarity, relevant ? Judged : -SelfTaught);
+    }
+
+    /// <summary>Whether the watches learn from their confident hits (the tests compare with watches that do not).</summary>
+    internal bool Adapts { get; set; } = true;
+
+    /// <summary>What a keyword hit at <see cref="LearnFrom"/> or above, and a judgement, weigh in a profile.</summary>
+    const float SelfTaught = 0.5f, Judged = 1f;
+
+    /// <summary>The score from which a hit that names the watch's keywords teaches the watch its words.</summary>
+    public const double LearnFrom = 0.6;
+
     /// <summary>The cosine similarity of the item to every watch's seed, in one walk over the item's terms;
     /// marks the watches whose seed shares a term with the item.</summary>
     float[] Similarities(AnalyzedItem item, Span<byte> candidates)
     {
         var dot = new float[_watches.Length];
         var itemNorm = 0f;
+        var queries = Volatile.Read(ref _queries);
         foreach (var (term, tf) in item.Similarity)
         {
             var idf = _statistics.IdfWithItem(term);
             var weight = Saturate(tf) * idf;
             itemNorm += weight * weight;
-            if (_seedTerms.Contains(term) && _seedsByTerm.TryGetValue(term, out var seeds))
+            if (queries.Terms.Contains(term) && queries.ByTerm.TryGetValue(term, out var seeds))
             {
                 foreach (var (w, seedTf) in seeds)
                 {
@@ -136,7 +156,7 @@ public sealed class WatchSet : IWatchMatcher
                 }
             }
         }
-        var norms = SeedNorms();
+        var norms = queries.Norms(_statistics);
         for (var w = 0; w < dot.Length; w++)
             dot[w] = norms[w] == 0 || itemNorm == 0 ? 0 : dot[w] / (MathF.Sqrt(itemNorm) * norms[w]);
         return dot;
@@ -178,7 +198,7 @@ public sealed class WatchSet : IWatchMatcher
 
         // Seed similarity for every watch at once: one walk over the item's similarity terms.
         float[]? similarities = null;
-        if (_seedsByTerm.Count > 0)
+        if (_queries.Count > 0)
         {
             similarities = Similarities(item, candidates);
             item.Similarities = (this, similarities);
@@ -205,7 +225,11 @@ public sealed class WatchSet : IWatchMatcher
             var match = Evaluate(w, item, seed, includeMisses);
             if (match is null) continue;
             matches.Add(match);
-            if (match.IsHit && match.Explanation.Matched.Count > 0) item.IsKeywordHit = true;
+            if (match.IsHit && match.Explanation.Matched.Count > 0)
+            {
+                item.IsKeywordHit = true;
+                if (match.Score >= LearnFrom) (item.Confident ??= []).Add(w);
+            }
         }
         return matches;
     }
@@ -286,7 +310,7 @@ public sealed class WatchSet : IWatchMatcher
         const int Shown = 6;
         Span<(int Term, float Weight)> best = stackalloc (int, float)[Shown];
         var count = 0;
-        var seed = _seeds[watch];
+        var seed = Volatile.Read(ref _queries).Sorted[watch];
         var s = 0;
         foreach (var (term, frequency) in item.Similarity)
         {
@@ -294,7 +318,7 @@ public sealed class WatchSet : IWatchMatcher
             if (s == seed.Length) break;
             if (seed[s].Term != term) continue;
             var idf = _statistics.IdfWithItem(term);
-            var weight = Saturate(frequency) * Saturate(seed[s].Frequency) * idf * idf;
+            var weight = Saturate(frequency) * seed[s].Frequency * idf * idf;
             var at = count;
             while (at > 0 && Before((term, weight), best[at - 1])) at--;
             if (at >= Shown) continue;
@@ -319,30 +343,8 @@ public sealed class WatchSet : IWatchMatcher
         return Aliases.NameOf(Vocabulary.TermOf(term));
     }
 
-    float[] SeedNorms()
-    {
-        // Seed vectors depend on the document frequencies; recomputed as those grow by 2%.
-        var documents = _statistics.Documents;
-        var cached = _seedNorms;
-        if (cached.Documents >= 0 && documents <= cached.Documents * 1.02 + 10)
-            return cached.Norms;
-        var norms = new float[_watches.Length];
-        for (var w = 0; w < _watches.Length; w++)
-        {
-            var sum = 0f;
-            foreach (var (term, tf) in _watches[w].Seed ?? new Dictionary<int, float>())
-            {
-                var weight = Saturate(tf) * _statistics.Idf(term);
-                sum += weight * weight;
-            }
-            norms[w] = MathF.Sqrt(sum);
-        }
-        _seedNorms = (documents, norms);
-        return norms;
-    }
-
     // BM25's term-frequency saturation: the second occurrence adds less than the first.
-    static float Saturate(float tf) => tf * (K1 + 1) / (tf + K1);
+    internal static float Saturate(float tf) => tf * (K1 + 1) / (tf + K1);
 }
 
 /// <summary>A running count, mean and sum of squared deviations (Welford), which merge with a weight (Chan, Golub

@@ -3,24 +3,30 @@ using FeedWatcher.Storage;
 
 namespace FeedWatcher.Scheduling;
 
-/// <summary>Learns term statistics from the most recent stored items before the first poll, so that seed
-/// similarity weighs words by how common they are in the feeds from the start (registered after migration).</summary>
+/// <summary>Before the first poll, the watches go through the most recent stored items again in the order they were
+/// seen, matching and learning from them as the polls did: the term statistics that weigh seed similarity, each
+/// watch's usual similarity, and what each watch learnt from its confident hits. So a restarted worker, or a second
+/// one on the same database, starts from the same profile (registered after migration).</summary>
 public sealed class LearnTermsOnStart(ItemStore items, IWatchMatcher matcher, ILogger<LearnTermsOnStart> logger) : IHostedService
 {
     /// <summary>How many recent items are read.</summary>
     public const int Items = 20_000;
 
+    // Items taken together as one poll cycle: what they teach counts from the next batch on.
+    const int Cycle = 500;
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var recent = await items.RecentTextsAsync(Items, cancellationToken);
-        foreach (var (text, isKeywordHit) in recent)
+        for (var i = 0; i < recent.Count; i++)
         {
-            var item = matcher.Analyze(text);
-            item.IsKeywordHit = isKeywordHit;
+            var item = matcher.Analyze(recent[i]);
+            matcher.Match(item);
             matcher.Learn(item);
+            if ((i + 1) % Cycle == 0) matcher.Publish();
         }
         matcher.Publish();
-        logger.LogDebug("Term statistics learnt from {Items} recent items", recent.Count);
+        logger.LogDebug("Watches learnt from {Items} recent items", recent.Count);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -74,15 +74,15 @@ public sealed class ItemStore(NpgsqlDataSource dataSource)
         return [.. polls.Select(p => ((IReadOnlyList<string>)[.. byFeed[p.Feed.Id].Select(r => r.Key!)], byFeed[p.Feed.Id].Sum(r => r.Hits)))];
     }
 
-    /// <summary>Title and summary of the most recent items, newest first, and whether each is a hit in which a
-    /// keyword was found: what term statistics are learnt from at start.</summary>
-    public async Task<IReadOnlyList<(ItemText Text, bool IsKeywordHit)>> RecentTextsAsync(int limit, CancellationToken cancellationToken = default)
+    /// <summary>Title and summary of the most recent items, in the order they were seen: what the watches learn from
+    /// at start.</summary>
+    public async Task<IReadOnlyList<ItemText>> RecentTextsAsync(int limit, CancellationToken cancellationToken = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<(string Title, string Summary, bool IsKeywordHit)>(new CommandDefinition(
-            "SELECT title, summary, EXISTS (SELECT 1 FROM hits h WHERE h.item_id = i.id AND cardinality(h.matched) > 0) FROM items i ORDER BY id DESC LIMIT @Limit",
+        var rows = await connection.QueryAsync<(string Title, string Summary)>(new CommandDefinition(
+            "SELECT title, summary FROM (SELECT id, title, summary FROM items ORDER BY id DESC LIMIT @Limit) recent ORDER BY id",
             new { Limit = limit }, cancellationToken: cancellationToken));
-        return [.. rows.Select(r => (new ItemText(r.Title, r.Summary), r.IsKeywordHit))];
+        return [.. rows.Select(r => new ItemText(r.Title, r.Summary))];
     }
 
     /// <summary>The items first seen at or after <paramref name="since"/>, in the order they were seen.</summary>

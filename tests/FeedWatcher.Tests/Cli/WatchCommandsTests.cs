@@ -57,6 +57,34 @@ public sealed class WatchCommandsTests(PostgresFixture postgres) : IDisposable
     }
 
     [Fact]
+    public async Task Backtest_never_looks_ahead_and_a_simulated_reader_judges_only_the_alerts()
+    {
+        var lines = Enumerable.Range(0, 60).Select(i => JsonSerializer.Serialize(new
+        {
+            id = $"i{i}", date = $"2017-05-{1 + i / 2:00}",
+            title = i % 3 == 0 ? $"Moscow conference on Afghanistan, round {i}: Astana next" : $"Markets report number {i} on prices",
+            summary = "",
+        })).ToList();
+        var watches = Write("watches.json", """
+            { "Watches": [ { "Name": "T1", "Keywords": [ "Afghanistan" ], "Seed": { "Title": "Moscow conference on Afghanistan", "Text": "Russia hosted talks on peace." } } ] }
+            """);
+        var qrels = Write("qrels.tsv", string.Concat(Enumerable.Range(0, 60).Select(i => $"T1\ti{i}\t{(i % 3 == 0 ? 1 : 0)}\n")));
+        async Task<List<string>> ScoresAsync(int count, params string[] extra)
+        {
+            var output = Path.Combine(_directory, $"scores-{count}-{extra.Length}.jsonl");
+            var (exit, _, error) = await RunAsync(["backtest", "--items", Write($"items-{count}.jsonl", string.Join('\n', lines.Take(count))), "--watches", watches, "--out", output, .. extra]);
+            Assert.True(exit == 0, error);
+            return [.. File.ReadAllLines(output)];
+        }
+
+        var all = await ScoresAsync(60);
+        Assert.Equal(all.Take(40), await ScoresAsync(40)); // an item's score does not depend on the items after it
+        var judged = await ScoresAsync(60, "--feedback", qrels);
+        Assert.Equal(all.Take(1), judged.Take(1));
+        Assert.Equal(60, judged.Count);
+    }
+
+    [Fact]
     public async Task Backtest_reports_bad_watches_and_missing_input()
     {
         var watches = Write("bad.json", """{ "Watches": [ { "Name": "w", "Query": "Kabul AND (" } ] }""");

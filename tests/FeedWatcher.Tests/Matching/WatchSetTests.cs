@@ -196,6 +196,77 @@ public class WatchSetTests
         Assert.False(Score(set, "Farmers protest over prices in the north").IsHit);
     }
 
+    // Background news, then cycles of items as a poll sees them: matched, learnt from, published.
+    static void Poll(WatchSet set, IEnumerable<string> titles)
+    {
+        foreach (var title in titles)
+        {
+            var item = set.Analyze(new ItemText(title, ""));
+            set.Match(item);
+            set.Learn(item);
+        }
+        set.Publish();
+    }
+
+    static readonly string[] Follow =
+    [
+        "Moscow conference on Afghanistan: Lavrov invites the Taliban to Astana next",
+        "Afghanistan peace push moves to Astana, Lavrov says after Moscow conference",
+        "Taliban talks on Afghanistan could continue in Astana, Moscow conference told",
+        "Moscow conference on Afghanistan ends with a call for Astana round",
+    ];
+
+    [Fact]
+    public void A_watch_learns_the_words_of_its_confident_hits_and_not_of_weak_ones()
+    {
+        const string probe = "Delegations gather in Astana for the next round";
+        var weak = Compile(Seeded);
+        Poll(weak, News(300));
+        var before = Score(weak, probe).Explanation.Seed;
+        // Weak hits: a keyword in passing, nothing of the seed.
+        Poll(weak, Enumerable.Range(0, 8).Select(i => $"Astana hotel {i} is full; cricket fans from Afghanistan arrive"));
+        Assert.Equal(before, Score(weak, probe).Explanation.Seed, 3);
+
+        var learning = Compile(Seeded);
+        Poll(learning, News(300));
+        Poll(learning, Follow.Concat(Follow));
+        var after = Score(learning, probe);
+        Assert.True(after.Explanation.Seed > before + 0.1, $"{before} -> {after.Explanation}");
+        Assert.Contains("astana", after.Explanation.SeedTerms, StringComparer.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void Learning_alone_never_brings_a_neighbouring_story_closer()
+    {
+        string[] neighbours = ["Moscow hosts an international trade fair", "Taliban attack a checkpoint in the north, killing six", "Lavrov meets the Syrian envoy in Moscow"];
+        // The same stream through a watch that learns and one that does not.
+        var learning = Compile(Seeded);
+        var fixedWatch = Compile(Seeded);
+        fixedWatch.Adapts = false;
+        foreach (var set in new[] { learning, fixedWatch })
+        {
+            Poll(set, News(300));
+            for (var cycle = 0; cycle < 5; cycle++) Poll(set, Follow.Concat(News(40, 300 + 40 * cycle)));
+        }
+
+        Assert.All(neighbours, n => Assert.True(Score(learning, n).Score <= Score(fixedWatch, n).Score, $"{n}: {Score(learning, n).Explanation} against {Score(fixedWatch, n).Explanation}"));
+        const string probe = "Delegations gather in Astana";
+        Assert.True(Score(learning, probe).Score > Score(fixedWatch, probe).Score); // it did learn
+    }
+
+    [Fact]
+    public void A_readers_judgement_moves_the_watch_toward_what_was_judged_relevant()
+    {
+        const string probe = "Kazakh capital offers to host the next round";
+        var set = Compile(Seeded);
+        Poll(set, News(300));
+        var before = Score(set, probe).Explanation.Seed;
+        set.Judge("w", set.Analyze(new ItemText("Kazakh capital to host Afghan peace round after Moscow conference", "")), relevant: true);
+        Assert.Equal(before, Score(set, probe).Explanation.Seed); // from the next publication on
+        set.Publish();
+        Assert.True(Score(set, probe).Explanation.Seed > before);
+    }
+
     [Fact]
     public void A_watch_scoped_to_a_tag_sees_only_those_feeds()
     {
