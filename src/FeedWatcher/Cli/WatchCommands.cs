@@ -92,6 +92,65 @@ public static class WatchCommands
         return command;
     }
 
+    public static Command Feedback()
+    {
+        var item = new Argument<string>("item") { Description = "The item: its number, or its link." };
+        var verdict = new Argument<string>("verdict") { Description = "relevant or not-relevant." };
+        var watch = new Option<string>("--watch") { Description = "The watch it is judged for (by default every watch it is a hit for)." };
+        var command = new Command("feedback", "Judge an item relevant or not for a watch: the watch learns from it at its next poll cycle, and the judgement is kept.") { item, verdict, watch };
+        command.SetAction(r => AppHost.WithHostAsync(CommandLine.Settings(r), async host =>
+        {
+            var relevant = r.GetValue(verdict) switch
+            {
+                "relevant" => true,
+                "not-relevant" => false,
+                _ => (bool?)null,
+            };
+            if (relevant is null)
+            {
+                await Console.Error.WriteLineAsync($"feedwatcher: say relevant or not-relevant, not '{r.GetValue(verdict)}'");
+                return 2;
+            }
+            await host.Services.GetRequiredService<Migrator>().MigrateAsync();
+            var store = host.Services.GetRequiredService<JudgementStore>();
+            var found = await store.FindItemsAsync(r.GetValue(item)!);
+            if (found.Count == 0)
+            {
+                await Console.Error.WriteLineAsync($"feedwatcher: no stored item is numbered or linked '{r.GetValue(item)}'");
+                return 1;
+            }
+            var configured = host.Services.GetRequiredService<WatchRegistry>().Current.Watches.Select(w => w.Name).ToList();
+            var name = r.GetValue(watch);
+            if (name is not null)
+            {
+                name = configured.FirstOrDefault(w => w.Equals(name, StringComparison.OrdinalIgnoreCase));
+                if (name is null)
+                {
+                    await Console.Error.WriteLineAsync($"feedwatcher: no watch named '{r.GetValue(watch)}' (watches: {string.Join(", ", configured)})");
+                    return 1;
+                }
+            }
+            var judged = 0;
+            foreach (var (id, title, hitFor) in found)
+            {
+                string[] forWatches = name is not null ? [name] : hitFor;
+                foreach (var w in forWatches)
+                {
+                    await store.AddAsync(w, id, relevant.Value);
+                    Console.WriteLine($"Item {id} \"{title}\": {(relevant.Value ? "relevant" : "not relevant")} for {w}");
+                    judged++;
+                }
+            }
+            if (judged == 0)
+            {
+                await Console.Error.WriteLineAsync($"feedwatcher: item {string.Join(", ", found.Select(f => f.Id))} is no hit for any watch; name the watch with --watch");
+                return 1;
+            }
+            return 0;
+        }, dataCommand: true));
+        return command;
+    }
+
     public static Command Backtest()
     {
         var since = new Option<DateTime?>("--since") { Description = "Stored items first seen on or after this date (UTC)." };

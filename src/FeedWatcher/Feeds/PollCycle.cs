@@ -9,6 +9,7 @@ public sealed class PollCycle(
     FeedStore feeds,
     FeedRefresher refresher,
     Matching.IWatchMatcher matcher,
+    Matching.ReaderJudgements judgements,
     IOptionsMonitor<FeedWatcherOptions> options,
     TimeProvider clock,
     Observability.FeedWatcherMetrics metrics,
@@ -26,6 +27,7 @@ public sealed class PollCycle(
         var due = await feeds.DueAsync(configured.Keys.ToList(), now, cancellationToken);
         if (due.Count == 0)
             return [];
+        await judgements.ApplyNewAsync(cancellationToken); // given since the last cycle, with `feedwatcher feedback`
 
         var outcomes = new RefreshOutcome[due.Count];
         var notModified = new List<FeedSuccess>();

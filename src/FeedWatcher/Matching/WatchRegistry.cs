@@ -42,5 +42,12 @@ public sealed class WatchRegistry : IWatchMatcher, IDisposable
 
     public void Publish() => Current.Publish();
 
+    /// <summary>A reader's judgement of an item for a watch; counts from the next <see cref="Publish"/> on.</summary>
+    public void Judge(string watch, ItemText item, bool relevant)
+    {
+        var set = Current;
+        set.Judge(watch, set.Analyze(item), relevant);
+    }
+
     public void Dispose() => _subscription?.Dispose();
 }

@@ -6,8 +6,9 @@ namespace FeedWatcher.Scheduling;
 /// <summary>Before the first poll, the watches go through the most recent stored items again in the order they were
 /// seen, matching and learning from them as the polls did: the term statistics that weigh seed similarity, each
 /// watch's usual similarity, and what each watch learnt from its confident hits. So a restarted worker, or a second
-/// one on the same database, starts from the same profile (registered after migration).</summary>
-public sealed class LearnTermsOnStart(ItemStore items, IWatchMatcher matcher, ILogger<LearnTermsOnStart> logger) : IHostedService
+/// one on the same database, starts from the same profile; then every reader's judgement is applied (registered after
+/// migration).</summary>
+public sealed class LearnTermsOnStart(ItemStore items, IWatchMatcher matcher, ReaderJudgements judgements, ILogger<LearnTermsOnStart> logger) : IHostedService
 {
     /// <summary>How many recent items are read.</summary>
     public const int Items = 20_000;
@@ -27,6 +28,8 @@ public sealed class LearnTermsOnStart(ItemStore items, IWatchMatcher matcher, IL
         }
         matcher.Publish();
         logger.LogDebug("Watches learnt from {Items} recent items", recent.Count);
+        await judgements.ApplyNewAsync(cancellationToken); // every judgement ever given, however old its item
+
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
