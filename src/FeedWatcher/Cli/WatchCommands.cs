@@ -17,10 +17,42 @@ public static class WatchCommands
     {
         var json = new Option<bool>("--json") { Description = "One JSON object per watch, per line." };
         var list = new Command("list", "List the configured watches: keywords, query, exclusions, seed, minimum score, scope.") { json };
-        var watches = new Command("watches", "The configured watches (feedwatcher watches list).") { list };
+        var name = new Argument<string>("name") { Description = "The watch." };
+        var show = new Command("show", "What a watch learnt from its confident hits and its readers' judgements: its strongest learnt words.") { name, json };
+        var watches = new Command("watches", "The configured watches (feedwatcher watches list).") { list, show };
         watches.Options.Add(json);
         list.SetAction(List);
         watches.SetAction(List);
+        show.SetAction(r => AppHost.WithHostAsync(CommandLine.Settings(r), async host =>
+        {
+            await host.Services.GetRequiredService<Migrator>().MigrateAsync();
+            // Learnt as a starting worker learns: from the recent items in order, then every judgement.
+            await host.Services.GetRequiredService<LearnTermsOnStart>().StartAsync(CancellationToken.None);
+            var registry = host.Services.GetRequiredService<WatchRegistry>();
+            if (registry.Current.LearntBy(r.GetValue(name)!) is not { } profile)
+            {
+                var known = registry.Current.Watches.Select(w => w.Name).ToList();
+                await Console.Error.WriteLineAsync(known.Any(w => w.Equals(r.GetValue(name), StringComparison.OrdinalIgnoreCase))
+                    ? $"feedwatcher: watch '{r.GetValue(name)}' has no seed, so it learns nothing"
+                    : $"feedwatcher: no watch named '{r.GetValue(name)}' (watches: {string.Join(", ", known)})");
+                return 1;
+            }
+            if (r.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(new
+                {
+                    watch = profile.Watch, confident_hits = profile.ConfidentHits, judged_relevant = profile.JudgedRelevant,
+                    judged_not_relevant = profile.JudgedNotRelevant, words = profile.Words.Select(w => new { word = w.Word, weight = w.Weight }),
+                }));
+                return 0;
+            }
+            Console.WriteLine($"{profile.Watch}: learnt from {Words.Count(profile.ConfidentHits, "confident hit")} and {Words.Count(profile.JudgedRelevant + profile.JudgedNotRelevant, "judgement")} " +
+                $"({profile.JudgedRelevant} relevant, {profile.JudgedNotRelevant} not) among the {LearnTermsOnStart.Items:N0} most recent items");
+            Console.WriteLine(profile.Words.Count == 0
+                ? "Nothing learnt yet: a hit that names the watch's keywords and scores 0.6 or more teaches it the story's new words."
+                : "Words that join the seed, strongest first: " + string.Join(", ", profile.Words.Select(w => string.Create(CultureInfo.InvariantCulture, $"{w.Word} {w.Weight:0.###}"))));
+            return 0;
+        }, dataCommand: true));
         return watches;
 
         int List(ParseResult r)

@@ -12,14 +12,18 @@ sealed class Profile(Dictionary<int, float> seed)
     public const int MaxLearnt = 100;
 
     // How much the learnt part weighs against the seed (1: as much).
-    const float Learnt = 1f;
+    const float LearntWeight = 1f;
 
     readonly Dictionary<int, float> _learnt = [];
     readonly List<(SimilarityTerm[] Terms, float Weight)> _pending = [];
     readonly float _seedLength = MathF.Sqrt(seed.Values.Sum(v => v * v));
 
-    /// <summary>Whether anything was learnt yet.</summary>
-    public bool Learning => _learnt.Count > 0;
+    /// <summary>How many confident hits and judgements (relevant, not relevant) it learnt from.</summary>
+    public (int ConfidentHits, int Relevant, int NotRelevant) Sources { get; private set; }
+
+    /// <summary>The learnt words that are in the query now, strongest first, with their weights.</summary>
+    public IReadOnlyList<(int Term, float Weight)> Learnt() =>
+        [.. _learnt.Where(t => t.Value > 0 && !seed.ContainsKey(t.Key)).OrderByDescending(t => t.Value).ThenBy(t => t.Key).Take(MaxLearnt).Select(t => (t.Key, t.Value))];
 
     /// <summary>Counts an item's terms with the weight given, from the next <see cref="Publish"/> on.</summary>
     public void Add(SimilarityTerm[] terms, float weight)
@@ -35,6 +39,13 @@ sealed class Profile(Dictionary<int, float> seed)
             if (_pending.Count == 0) return false;
             foreach (var (terms, weight) in _pending)
             {
+                var (confident, relevant, notRelevant) = Sources;
+                Sources = weight switch
+                {
+                    < 0 => (confident, relevant, notRelevant + 1),
+                    >= 1 => (confident, relevant + 1, notRelevant),
+                    _ => (confident + 1, relevant, notRelevant),
+                };
                 var length = MathF.Sqrt(terms.Sum(t => WatchSet.Saturate(t.Frequency) * WatchSet.Saturate(t.Frequency)));
                 if (length == 0) continue;
                 foreach (var (term, tf) in terms)
@@ -52,12 +63,12 @@ sealed class Profile(Dictionary<int, float> seed)
         // Only words the seed does not have: the seed's own weights stay as the user wrote them, so learning widens the
         // watch to the story's new words, and an item that shares only the seed's old words (a city, a minister) with
         // it scores no higher for what was learnt, lower if anything, as the query grows.
-        var strongest = _learnt.Where(t => t.Value > 0 && !seed.ContainsKey(t.Key)).OrderByDescending(t => t.Value).ThenBy(t => t.Key).Take(MaxLearnt).ToList();
-        var length = MathF.Sqrt(strongest.Sum(t => t.Value * t.Value));
+        var strongest = Learnt();
+        var length = MathF.Sqrt(strongest.Sum(t => t.Weight * t.Weight));
         if (length > 0)
         {
             foreach (var (term, weight) in strongest)
-                query[term] = query.GetValueOrDefault(term) + Learnt * _seedLength * weight / length;
+                query[term] = query.GetValueOrDefault(term) + LearntWeight * _seedLength * weight / length;
         }
         return [.. query.Where(t => t.Value > 0).Select(t => new SimilarityTerm(t.Key, t.Value)).OrderBy(t => t.Term)];
     }

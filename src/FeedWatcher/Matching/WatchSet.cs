@@ -126,6 +126,17 @@ public sealed class WatchSet : IWatchMatcher
         if (w >= 0) _profiles[w]?.Add(item.Similarity, relevant ? Judged : -SelfTaught);
     }
 
+    /// <summary>What the watch named learnt: its strongest learnt words (as the seed or the items spell them), with
+    /// their weights, and how many confident hits and judgements they came from; null for a watch without a seed.</summary>
+    public LearntProfile? LearntBy(string watch)
+    {
+        var w = Array.FindIndex(_watches, x => x.Name.Equals(watch, StringComparison.OrdinalIgnoreCase));
+        if (w < 0 || _profiles[w] is not { } profile) return null;
+        var (confident, relevant, notRelevant) = profile.Sources;
+        return new LearntProfile(_watches[w].Name, [.. profile.Learnt().Select(t => (Aliases.NameOf(Vocabulary.TermOf(t.Term)), Math.Round(t.Weight, 3)))],
+            confident, relevant, notRelevant);
+    }
+
     /// <summary>Whether the watches learn from their confident hits (the tests compare with watches that do not).</summary>
     internal bool Adapts { get; set; } = true;
 
@@ -370,3 +381,6 @@ readonly record struct Moments(double Count, double Mean, double M2)
 
     public double Deviation => Count > 1 ? Math.Sqrt(M2 / (Count - 1)) : 0;
 }
+
+/// <summary>What a watch learnt, as <c>feedwatcher watches show</c> prints it.</summary>
+public sealed record LearntProfile(string Watch, IReadOnlyList<(string Word, double Weight)> Words, int ConfidentHits, int JudgedRelevant, int JudgedNotRelevant);

@@ -48,6 +48,13 @@ public sealed class FeedbackTests(PostgresFixture postgres) : PipelineTest(postg
         Assert.Equal(1, await restarted.Services.GetRequiredService<ReaderJudgements>().ApplyNewAsync());
         await using var connection = new NpgsqlConnection(database);
         Assert.Equal(1, await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM judgements WHERE relevant"));
+
+        // What the watch learnt, as a user asks for it.
+        (exit, output, error) = await CliRunner.RunAsync(["watches", "show", "Afghanistan peace talks",
+            $"--FeedWatcher:Database:ConnectionString={database}", $"--FeedWatcher:StateDirectory={StateDirectory}"]);
+        Assert.True(exit == 0, error);
+        Assert.Contains("Afghanistan peace talks: learnt from 0 confident hits and 1 judgement (1 relevant, 0 not)", output, StringComparison.Ordinal);
+        Assert.Contains("astana", output, StringComparison.OrdinalIgnoreCase);
     }
 
     [Fact]
