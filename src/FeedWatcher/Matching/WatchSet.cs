@@ -122,20 +122,20 @@ public sealed class WatchSet : IWatchMatcher
     /// twice a confident hit, against it once.</summary>
     public void Judge(string watch, AnalyzedItem item, bool relevant)
     {
-        var w = Array.FindIndex(_watches, x => x.Name.Equals(watch, StringComparison.OrdinalIgnoreCase));
-        if (w >= 0) _profiles[w]?.Add(item.Similarity, relevant ? Judged : -SelfTaught);
+        if (IndexOf(watch) is { } w) _profiles[w]?.Add(item.Similarity, relevant ? Judged : -SelfTaught);
     }
 
     /// <summary>What the watch named learnt: its strongest learnt words (as the seed or the items spell them), with
     /// their weights, and how many confident hits and judgements they came from; null for a watch without a seed.</summary>
     public LearntProfile? LearntBy(string watch)
     {
-        var w = Array.FindIndex(_watches, x => x.Name.Equals(watch, StringComparison.OrdinalIgnoreCase));
-        if (w < 0 || _profiles[w] is not { } profile) return null;
+        if (IndexOf(watch) is not { } w || _profiles[w] is not { } profile) return null;
         var (confident, relevant, notRelevant) = profile.Sources;
         return new LearntProfile(_watches[w].Name, [.. profile.Learnt().Select(t => (Aliases.NameOf(Vocabulary.TermOf(t.Term)), Math.Round(t.Weight, 3)))],
             confident, relevant, notRelevant);
     }
+
+    int? IndexOf(string watch) => Array.FindIndex(_watches, x => x.Name.Equals(watch, StringComparison.OrdinalIgnoreCase)) is var w and >= 0 ? w : null;
 
     /// <summary>Whether the watches learn from their confident hits (the tests compare with watches that do not).</summary>
     internal bool Adapts { get; set; } = true;

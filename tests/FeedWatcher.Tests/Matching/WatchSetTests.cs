@@ -25,6 +25,18 @@ public class WatchSetTests
         set.Publish();
     }
 
+    // Items as a poll cycle sees them: matched, learnt from, then published.
+    static void Poll(WatchSet set, IEnumerable<string> titles)
+    {
+        foreach (var title in titles)
+        {
+            var item = set.Analyze(new ItemText(title, ""));
+            set.Match(item);
+            set.Learn(item);
+        }
+        set.Publish();
+    }
+
     [Fact]
     public void Keywords_score_by_where_they_are_found_and_explain_it()
     {
@@ -175,15 +187,7 @@ public class WatchSetTests
 
         // Fifteen cycles in which five items in six are the story.
         for (var cycle = 0; cycle < 15; cycle++)
-        {
-            foreach (var text in story.Skip(cycle * 100).Take(100).Concat(News(20, 600 + cycle * 20)))
-            {
-                var item = set.Analyze(new ItemText(text, ""));
-                set.Match(item); // as a poll does: matched, then learnt
-                set.Learn(item);
-            }
-            set.Publish();
-        }
+            Poll(set, story.Skip(cycle * 100).Take(100).Concat(News(20, 600 + cycle * 20)));
 
         // What the user asked for keeps matching, at its first strength, however common the story's words became.
         var named = story.Take(60).Where(text => Score(set, text).Explanation.Matched.Count > 0).ToList();
@@ -194,18 +198,6 @@ public class WatchSetTests
         Assert.Equal(firstCycle.Explanation.Keywords, lastCycle.Explanation.Keywords);
         Assert.True(lastCycle.Score > 0.5 && !lastCycle.Explanation.ByKeyword, lastCycle.Explanation.ToString());
         Assert.False(Score(set, "Farmers protest over prices in the north").IsHit);
-    }
-
-    // Background news, then cycles of items as a poll sees them: matched, learnt from, published.
-    static void Poll(WatchSet set, IEnumerable<string> titles)
-    {
-        foreach (var title in titles)
-        {
-            var item = set.Analyze(new ItemText(title, ""));
-            set.Match(item);
-            set.Learn(item);
-        }
-        set.Publish();
     }
 
     static readonly string[] Follow =
