@@ -80,7 +80,7 @@ public static class FeedWatcherServices
         services.AddSingleton<FeedStore>();
         services.AddSingleton<HitStore>();
         services.AddSingleton<ItemStore>();
-        services.AddSingleton<JudgementStore>();
+        services.AddSingleton<LearningStore>();
         services.AddSingleton<PollWriter>();
 
         services.AddSingleton(sp => new NetworkGuard(() => sp.GetRequiredService<IOptionsMonitor<FeedWatcherOptions>>().CurrentValue.Polling));
@@ -91,7 +91,7 @@ public static class FeedWatcherServices
         services.AddSingleton<TermStatistics>();
         services.AddSingleton<WatchRegistry>();
         services.AddSingleton<IWatchMatcher>(sp => sp.GetRequiredService<WatchRegistry>());
-        services.AddSingleton<ReaderJudgements>();
+        services.AddSingleton<WatchLearning>();
         services.AddSingleton<FeedRefresher>();
         services.AddSingleton<PollCycle>();
         services.AddSingleton<MailDelivery>();

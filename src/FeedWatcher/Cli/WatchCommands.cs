@@ -18,42 +18,85 @@ public static class WatchCommands
         var json = new Option<bool>("--json") { Description = "One JSON object per watch, per line." };
         var list = new Command("list", "List the configured watches: keywords, query, exclusions, seed, minimum score, scope.") { json };
         var name = new Argument<string>("name") { Description = "The watch." };
-        var show = new Command("show", "What a watch learnt from its confident hits and its readers' judgements: its strongest learnt words.") { name, json };
-        var watches = new Command("watches", "The configured watches (feedwatcher watches list).") { list, show };
+        var show = new Command("show", "What a watch learnt from its confident hits and its readers' judgements: its strongest learnt words, with what taught them; the words pinned and banned.") { name, json };
+        var forgetJudgements = new Option<bool>("--judgements") { Description = "Forget what the readers' judgements taught it too (they stay stored)." };
+        var reset = new Command("reset", "Make a watch forget what it learnt from its hits so far (and, with --judgements, from the judgements so far). Its seed, keywords and pinned and banned words stay.") { name, forgetJudgements };
+        var word = new Argument<string>("word") { Description = "The word (or words)." };
+        var remove = new Option<bool>("--remove") { Description = "Lift the pin or ban instead." };
+        var pin = new Command("pin", "Keep a word in what the watch compares items with, as the seed's words are.") { name, word, remove };
+        var ban = new Command("ban", "Never let the watch learn a word from its hits and judgements.") { name, word, remove };
+        var watches = new Command("watches", "The configured watches (feedwatcher watches list).") { list, show, reset, pin, ban };
         watches.Options.Add(json);
         list.SetAction(List);
         watches.SetAction(List);
-        show.SetAction(r => AppHost.WithHostAsync(CommandLine.Settings(r), async host =>
+        show.SetAction(r => WithWatchAsync(r, name, async (host, watchName) =>
         {
-            await host.Services.GetRequiredService<Migrator>().MigrateAsync();
-            // Learnt as a starting worker learns: from the recent items in order, then every judgement.
+            // Learnt as a starting worker learns: every confident hit and judgement on record.
             await host.Services.GetRequiredService<LearnTermsOnStart>().StartAsync(CancellationToken.None);
             var registry = host.Services.GetRequiredService<WatchRegistry>();
-            if (registry.Current.LearntBy(r.GetValue(name)!) is not { } profile)
-            {
-                var known = registry.Current.Watches.Select(w => w.Name).ToList();
-                await Console.Error.WriteLineAsync(known.Any(w => w.Equals(r.GetValue(name), StringComparison.OrdinalIgnoreCase))
-                    ? $"feedwatcher: watch '{r.GetValue(name)}' has no seed, so it learns nothing"
-                    : $"feedwatcher: no watch named '{r.GetValue(name)}' (watches: {string.Join(", ", known)})");
-                return 1;
-            }
+            var sources = await host.Services.GetRequiredService<ItemStore>().TextsAsync([.. registry.Current.LearntBy(watchName)!.Words.Select(w => w.LastSource).Where(s => s > 0).Distinct()]);
+            var profile = registry.Current.LearntBy(watchName, sources)!;
+            var titles = sources.ToDictionary(s => s.Key, s => s.Value.Title);
             if (r.GetValue(json))
             {
                 Console.WriteLine(JsonSerializer.Serialize(new
                 {
                     watch = profile.Watch, confident_hits = profile.ConfidentHits, judged_relevant = profile.JudgedRelevant,
-                    judged_not_relevant = profile.JudgedNotRelevant, words = profile.Words.Select(w => new { word = w.Word, weight = w.Weight }),
+                    judged_not_relevant = profile.JudgedNotRelevant, pinned = profile.Pinned, banned = profile.Banned,
+                    words = profile.Words.Select(w => new
+                    {
+                        word = w.Text, weight = w.Weight, confident_hits = w.ConfidentHits, judged_relevant = w.Relevant, judged_not_relevant = w.NotRelevant,
+                        last_item = w.LastSource == 0 ? null : (long?)w.LastSource, last_title = titles.GetValueOrDefault(w.LastSource),
+                    }),
                 }));
                 return 0;
             }
             Console.WriteLine($"{profile.Watch}: learnt from {Words.Count(profile.ConfidentHits, "confident hit")} and {Words.Count(profile.JudgedRelevant + profile.JudgedNotRelevant, "judgement")} " +
-                $"({profile.JudgedRelevant} relevant, {profile.JudgedNotRelevant} not) among the {LearnTermsOnStart.Items:N0} most recent items");
-            Console.WriteLine(profile.Words.Count == 0
-                ? "Nothing learnt yet: a hit that names the watch's keywords and scores 0.6 or more teaches it the story's new words."
-                : "Words that join the seed, strongest first: " + string.Join(", ", profile.Words.Select(w => string.Create(CultureInfo.InvariantCulture, $"{w.Word} {w.Weight:0.###}"))));
+                $"({profile.JudgedRelevant} relevant, {profile.JudgedNotRelevant} not)");
+            if (profile.Pinned.Count > 0) Console.WriteLine($"Pinned: {string.Join(", ", profile.Pinned)}");
+            if (profile.Banned.Count > 0) Console.WriteLine($"Banned: {string.Join(", ", profile.Banned)}");
+            if (profile.Words.Count == 0)
+            {
+                Console.WriteLine("Nothing learnt yet: a hit that names the watch's keywords and scores 0.6 or more teaches it the story's new words, and so does an item judged relevant.");
+                return 0;
+            }
+            Console.WriteLine("Words that join the seed, strongest first (weight; what taught it; the last item that did):");
+            foreach (var w in profile.Words)
+            {
+                var last = titles.TryGetValue(w.LastSource, out var title) ? $"; last item {w.LastSource} \"{title}\"" : "";
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {w.Text,-24} {w.Weight,5:0.00}  {w.Sources}{last}"));
+            }
             return 0;
-        }, dataCommand: true));
+        }));
+        reset.SetAction(r => WithWatchAsync(r, name, async (host, watchName) =>
+        {
+            var judgements = r.GetValue(forgetJudgements);
+            await host.Services.GetRequiredService<LearningStore>().ResetAsync(watchName, judgements);
+            Console.WriteLine(judgements
+                ? $"{watchName} forgets what it learnt from its hits and judgements so far; the worker applies it at its next poll cycle. The judgements stay stored."
+                : $"{watchName} forgets what it learnt from its hits so far and learns again from its judgements; the worker applies it at its next poll cycle.");
+            return 0;
+        }));
+        pin.SetAction(r => SetWordAsync(r, true));
+        ban.SetAction(r => SetWordAsync(r, false));
         return watches;
+
+        Task<int> SetWordAsync(ParseResult r, bool pinned) => WithWatchAsync(r, name, async (host, watchName) =>
+        {
+            var text = r.GetValue(word)!.Trim();
+            if (AliasTable.Analyze(text).Length == 0)
+            {
+                await Console.Error.WriteLineAsync($"feedwatcher: '{text}' has no words to {(pinned ? "pin" : "ban")}");
+                return 2;
+            }
+            var lift = r.GetValue(remove);
+            var changed = await host.Services.GetRequiredService<LearningStore>().SetWordAsync(watchName, text, lift ? null : pinned);
+            var what = pinned ? "pinned" : "banned";
+            Console.WriteLine(!changed ? $"'{text}' was {(lift ? "not " : "already ")}{(lift ? "pinned or banned" : what)} for {watchName}"
+                : lift ? $"'{text}' is no longer pinned or banned for {watchName}; the worker applies it at its next poll cycle"
+                : $"'{text}' is {what} for {watchName}; the worker applies it at its next poll cycle");
+            return 0;
+        });
 
         int List(ParseResult r)
         {
@@ -86,6 +129,23 @@ public static class WatchCommands
             return 0;
         }
     }
+
+    // Runs an action on a watch with a seed, named as the user wrote it, on the migrated database.
+    static Task<int> WithWatchAsync(ParseResult r, Argument<string> name, Func<IHost, string, Task<int>> action) =>
+        AppHost.WithHostAsync(CommandLine.Settings(r), async host =>
+        {
+            await host.Services.GetRequiredService<Migrator>().MigrateAsync();
+            var registry = host.Services.GetRequiredService<WatchRegistry>();
+            var watch = registry.Current.Watches.FirstOrDefault(w => w.Name.Equals(r.GetValue(name), StringComparison.OrdinalIgnoreCase));
+            if (watch?.Seed is null)
+            {
+                await Console.Error.WriteLineAsync(watch is not null
+                    ? $"feedwatcher: watch '{watch.Name}' has no seed, so it learns nothing"
+                    : $"feedwatcher: no watch named '{r.GetValue(name)}' (watches: {string.Join(", ", registry.Current.Watches.Select(w => w.Name))})");
+                return 1;
+            }
+            return await action(host, watch.Name);
+        }, dataCommand: true);
 
     public static Command Match()
     {
@@ -144,7 +204,7 @@ public static class WatchCommands
                 return 2;
             }
             await host.Services.GetRequiredService<Migrator>().MigrateAsync();
-            var store = host.Services.GetRequiredService<JudgementStore>();
+            var store = host.Services.GetRequiredService<LearningStore>();
             var found = await store.FindItemsAsync(r.GetValue(item)!);
             if (found.Count == 0)
             {
@@ -254,7 +314,7 @@ public static class WatchCommands
             foreach (var hit in reader is null ? [] : matches.Where(m => m.IsHit))
             {
                 if (reader!.TryGetValue((hit.Watch, id), out var relevance) && relevance >= 0)
-                    set.Judge(hit.Watch, item, relevance >= 1);
+                    set.Teach(hit.Watch, item, relevance >= 1 ? Evidence.Relevant : Evidence.NotRelevant);
             }
             set.Publish();
             foreach (var match in matches)

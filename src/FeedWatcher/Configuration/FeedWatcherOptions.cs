@@ -120,6 +120,12 @@ public sealed class WatchOptions
     /// <summary>The score in [0, 1] an item needs to be a hit.</summary>
     public double? MinScore { get; set; }
 
+    /// <summary>Words that are always part of what the watch compares items with, as the seed's words are.</summary>
+    public List<string> Pin { get; set; } = [];
+
+    /// <summary>Words the watch never learns from its hits and judgements.</summary>
+    public List<string> Ban { get; set; } = [];
+
     /// <summary>Only items of these feeds (by name or URL); all feeds when empty.</summary>
     public List<string> Feeds { get; set; } = [];
 

@@ -9,7 +9,7 @@ public sealed class PollCycle(
     FeedStore feeds,
     FeedRefresher refresher,
     Matching.IWatchMatcher matcher,
-    Matching.ReaderJudgements judgements,
+    Matching.WatchLearning learning,
     IOptionsMonitor<FeedWatcherOptions> options,
     TimeProvider clock,
     Observability.FeedWatcherMetrics metrics,
@@ -27,7 +27,7 @@ public sealed class PollCycle(
         var due = await feeds.DueAsync(configured.Keys.ToList(), now, cancellationToken);
         if (due.Count == 0)
             return [];
-        await judgements.ApplyNewAsync(cancellationToken); // given since the last cycle, with `feedwatcher feedback`
+        await learning.ApplyNewAsync(cancellationToken); // hits and judgements since the last cycle, of every instance
 
         var outcomes = new RefreshOutcome[due.Count];
         var notModified = new List<FeedSuccess>();

@@ -16,6 +16,10 @@ public sealed class CompiledWatch
 
     public required double MinScore { get; init; }
 
+    /// <summary>Words always in the query as seed words are, and words never learnt (as configured).</summary>
+    public IReadOnlyList<string> Pinned { get; init; } = [];
+    public IReadOnlyList<string> Banned { get; init; } = [];
+
     /// <summary>Feed URLs the watch is limited to; null for all feeds.</summary>
     public IReadOnlySet<string>? FeedUrls { get; init; }
 
@@ -72,6 +76,8 @@ public static class WatchCompiler
             var seed = ReadSeed(watch.Seed, Problem);
             if (watch.Keywords.Count == 0 && string.IsNullOrWhiteSpace(watch.Query) && watch.Seed is null)
                 Problem("Keywords", "at least one keyword is required (or a Query or a Seed)");
+            CheckWords(watch.Pin, "Pin", watch.Seed is not null, Problem);
+            CheckWords(watch.Ban, "Ban", watch.Seed is not null, Problem);
             if (watch.MinScore is < 0 or > 1) Problem("MinScore", $"must be between 0 and 1, not {watch.MinScore}");
             var feedUrls = Scope(watch, options.Feeds, Problem);
             if (problems.Count > before) continue;
@@ -88,6 +94,8 @@ public static class WatchCompiler
                 Excludes = excludes,
                 Seed = seed is null ? null : SeedTerms(seed.Value.Title, seed.Value.Text, aliases),
                 MinScore = watch.MinScore ?? WatchOptions.DefaultMinScore,
+                Pinned = watch.Pin,
+                Banned = watch.Ban,
                 FeedUrls = feedUrls,
                 Terms = terms,
                 EvaluateAlways = always,
@@ -101,6 +109,15 @@ public static class WatchCompiler
         // Numbered first, so that the seed's words count even when the vocabulary is full.
         AliasTable.IdsOf(TextAnalyzer.Tokens($"{title}\n{text}").Select(t => t.Term));
         return new AnalyzedItem(title, text, aliases).Similarity.ToDictionary(t => t.Term, t => t.Frequency);
+    }
+
+    static void CheckWords(List<string> words, string key, bool seeded, Action<string, string> problem)
+    {
+        if (words.Count > 0 && !seeded) problem(key, "only a watch with a Seed learns words to pin or ban");
+        for (var i = 0; i < words.Count; i++)
+        {
+            if (AliasTable.Analyze(words[i] ?? "").Length == 0) problem($"{key}:{i}", $"'{words[i]}' has no words");
+        }
     }
 
     static QueryNode? Compile(Func<QueryNode> compile, string key, Action<string, string> problem)

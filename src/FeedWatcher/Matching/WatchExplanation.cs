@@ -16,6 +16,10 @@ public sealed record WatchExplanation(
     string? Reason = null,
     bool ByKeyword = false)
 {
+    /// <summary>The learnt words it shares with the watch's query, each with what taught it: "astana (3 hits, 1 judged
+    /// relevant)".</summary>
+    public IReadOnlyList<string> LearntTerms { get; init; } = [];
+
     /// <summary>How explanations are stored (hits.explanation) and printed by match and backtest.</summary>
     public static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
@@ -30,6 +34,7 @@ public sealed record WatchExplanation(
             parts.Add(string.Join("; ", Matched.GroupBy(m => m.ToString()[..^(m.Field.Length + 4)], StringComparer.Ordinal)
                 .Select(g => $"{g.Key} in {string.Join(" and ", g.Select(m => m.Field).Distinct())}")));
         if (SeedTerms.Count > 0) parts.Add("like the seed in " + string.Join(", ", SeedTerms));
+        if (LearntTerms.Count > 0) parts.Add("like earlier hits in " + string.Join(", ", LearntTerms));
         parts.Add(ByKeyword
             ? string.Create(CultureInfo.InvariantCulture, $"score {Score:0.00}, the watch's minimum, for a keyword found (keywords {Keywords:0.00}, seed {Seed:0.00})")
             : string.Create(CultureInfo.InvariantCulture, $"score {Score:0.00} (keywords {Keywords:0.00}, seed {Seed:0.00})"));

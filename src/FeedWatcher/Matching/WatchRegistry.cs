@@ -4,7 +4,9 @@ using Microsoft.Extensions.Options;
 namespace FeedWatcher.Matching;
 
 /// <summary>The watches in force: compiled from the configuration at start and again whenever a valid edit of
-/// it is reloaded, sharing one <see cref="TermStatistics"/>. Items are matched by whichever set is current.</summary>
+/// it is reloaded, sharing one <see cref="TermStatistics"/>. Items are matched by whichever set is current. The watches
+/// learn from the hits and judgements on record, which <see cref="WatchLearning"/> teaches them, not from their own
+/// matches.</summary>
 public sealed class WatchRegistry : IWatchMatcher, IDisposable
 {
     readonly TermStatistics _statistics;
@@ -17,6 +19,7 @@ public sealed class WatchRegistry : IWatchMatcher, IDisposable
         (_statistics, _logger) = (statistics, logger);
         var (watches, problems) = WatchCompiler.Compile(options.CurrentValue, statistics);
         _current = watches ?? throw new InvalidOperationException("The watches do not compile: " + string.Join("; ", problems));
+        _current.LearnsFromOwnHits = false;
         _subscription = options.OnChange((next, _) => Apply(next));
     }
 
@@ -30,6 +33,7 @@ public sealed class WatchRegistry : IWatchMatcher, IDisposable
             _logger.LogError("Watches not reloaded; the {Count} watches in force stay. {Problems}", Current.Watches.Count, string.Join("; ", problems));
             return;
         }
+        watches.LearnsFromOwnHits = false; // taught from the record by WatchLearning
         Volatile.Write(ref _current, watches);
         _logger.LogInformation("Watches reloaded: {Watches}", string.Join(", ", watches.Watches.Select(w => w.Name)));
     }
@@ -41,13 +45,6 @@ public sealed class WatchRegistry : IWatchMatcher, IDisposable
     public void Learn(AnalyzedItem item) => Current.Learn(item);
 
     public void Publish() => Current.Publish();
-
-    /// <summary>A reader's judgement of an item for a watch; counts from the next <see cref="Publish"/> on.</summary>
-    public void Judge(string watch, ItemText item, bool relevant)
-    {
-        var set = Current;
-        set.Judge(watch, set.Analyze(item), relevant);
-    }
 
     public void Dispose() => _subscription?.Dispose();
 }

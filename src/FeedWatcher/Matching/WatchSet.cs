@@ -30,6 +30,8 @@ public sealed class WatchSet : IWatchMatcher
     // What items are compared with: each watch's seed, and what the watch learnt from its hits and its reader.
     QueryIndex _queries;
     readonly Profile?[] _profiles;
+    // Each watch's pinned and banned words as written: the configuration's and the user's.
+    readonly (string[] Pinned, string[] Banned)[] _words;
     readonly HashSet<string> _multiWordKeywords;
     readonly int[] _always;
     readonly TermStatistics _statistics;
@@ -53,7 +55,9 @@ public sealed class WatchSet : IWatchMatcher
         foreach (var (term, list) in byTerm) _watchesByTerm[term] = [.. list];
         _watchTerms = new TermSet(_watchesByTerm.Keys);
         _profiles = [.. _watches.Select(w => w.Seed is null ? null : new Profile(w.Seed.ToDictionary(t => t.Key, t => Saturate(t.Value))))];
-        _queries = new QueryIndex([.. _profiles.Select(p => p?.Query() ?? [])]);
+        _words = [.. _watches.Select(_ => (Array.Empty<string>(), Array.Empty<string>()))];
+        foreach (var watch in _watches) SetWords(watch.Name, [], []);
+        _queries = QueryIndex.Of(_profiles);
         // The most the keyword part can be: every keyword (and the query) found in the title.
         _maxKeywords = [.. _watches.Select(w => 1 - Math.Pow(1 - InTitle, w.Keywords.Count + (w.Query is null ? 0 : 1)))];
         _multiWordKeywords = [.. _watches.SelectMany(w => w.Keywords).Select(k => k.Text).Where(t => AliasTable.Analyze(t).Length > 1)];
@@ -80,8 +84,8 @@ public sealed class WatchSet : IWatchMatcher
         var weighed = _statistics.Documents >= MinItems;
         if (!item.IsKeywordHit) _statistics.Observe(item.Similarity);
         if (_queries.Count == 0 || !weighed) return;
-        foreach (var w in Adapts ? item.Confident ?? [] : [])
-            _profiles[w]?.Add(item.Similarity, SelfTaught);
+        foreach (var w in LearnsFromOwnHits ? item.Confident ?? [] : [])
+            _profiles[w]?.Add(item.Similarity, Evidence.ConfidentHit);
         // The similarities computed when the item was matched, if it was, with the same watches.
         var similarities = item.Similarities is { } known && ReferenceEquals(known.Watches, this) ? known.Values : Similarities(item, []);
         var pending = item.IsKeywordHit ? _pendingHits : _pendingOthers;
@@ -99,8 +103,9 @@ public sealed class WatchSet : IWatchMatcher
     public void Publish()
     {
         _statistics.Publish();
-        if (_profiles.Any(p => p?.Publish() == true))
-            Volatile.Write(ref _queries, new QueryIndex([.. _profiles.Select(p => p?.Query() ?? [])]));
+        var learnt = false;
+        foreach (var profile in _profiles) learnt |= profile?.Publish() == true;
+        if (learnt) Volatile.Write(ref _queries, QueryIndex.Of(_profiles));
         lock (_similarityGate)
         {
             for (var w = 0; w < _watches.Length; w++)
@@ -117,31 +122,53 @@ public sealed class WatchSet : IWatchMatcher
 
     const double MaxHitShare = 0.1;
 
-    /// <summary>A reader's judgement of an item for a watch: what it shares with the items judged relevant weighs
-    /// more from the next <see cref="Publish"/> on, and what it shares with those judged not relevant less. Counts
-    /// twice a confident hit, against it once.</summary>
-    public void Judge(string watch, AnalyzedItem item, bool relevant)
+    /// <summary>Teaches the watch named what an item is: a confident hit, or judged relevant or not by a reader (what
+    /// the item shares with those weighs more, or less). Counts from the next <see cref="Publish"/> on.</summary>
+    public void Teach(string watch, AnalyzedItem item, Evidence kind, long source = 0)
     {
-        if (IndexOf(watch) is { } w) _profiles[w]?.Add(item.Similarity, relevant ? Judged : -SelfTaught);
+        if (IndexOf(watch) is { } w) _profiles[w]?.Add(item.Similarity, kind, source);
     }
 
-    /// <summary>What the watch named learnt: its strongest learnt words (as the seed or the items spell them), with
-    /// their weights, and how many confident hits and judgements they came from; null for a watch without a seed.</summary>
-    public LearntProfile? LearntBy(string watch)
+    /// <summary>The words a user pinned (always in the watch's query, as seed words are) and banned (never learnt)
+    /// besides those of the configuration; from the next <see cref="Publish"/> on.</summary>
+    public void SetWords(string watch, IEnumerable<string> pinned, IEnumerable<string> banned)
+    {
+        if (IndexOf(watch) is not { } w || _profiles[w] is null) return;
+        var words = (Pinned: _watches[w].Pinned.Concat(pinned).Distinct(StringComparer.OrdinalIgnoreCase).ToArray(),
+            Banned: _watches[w].Banned.Concat(banned).Distinct(StringComparer.OrdinalIgnoreCase).ToArray());
+        _words[w] = words;
+        _profiles[w]!.SetWords(TermsOf(words.Pinned), TermsOf(words.Banned));
+    }
+
+    HashSet<int> TermsOf(IEnumerable<string> words) =>
+        [.. words.SelectMany(word => new AnalyzedItem(word, "", Aliases).Similarity.Select(t => t.Term))];
+
+    /// <summary>Forgets what the watch named learnt, from the next <see cref="Publish"/> on.</summary>
+    public void Forget(string watch)
+    {
+        if (IndexOf(watch) is { } w) _profiles[w]?.Forget();
+    }
+
+    /// <summary>What the watch named learnt: its strongest learnt words, with their weights (the strongest 1) and
+    /// sources, and how many confident hits and judgements it learnt from; its pinned and banned words as written; null
+    /// for a watch without a seed. A word is spelled as its last source item spells it, where
+    /// <paramref name="sources"/> has that item's text.</summary>
+    public LearntProfile? LearntBy(string watch, IReadOnlyDictionary<long, ItemText>? sources = null)
     {
         if (IndexOf(watch) is not { } w || _profiles[w] is not { } profile) return null;
         var (confident, relevant, notRelevant) = profile.Sources;
-        return new LearntProfile(_watches[w].Name, [.. profile.Learnt().Select(t => (Aliases.NameOf(Vocabulary.TermOf(t.Term)), Math.Round(t.Weight, 3)))],
-            confident, relevant, notRelevant);
+        string Name(int term, long source) => sources is not null && sources.TryGetValue(source, out var text)
+            ? Display(term, Analyze(text)) : Aliases.NameOf(Vocabulary.TermOf(term));
+        return new LearntProfile(_watches[w].Name,
+            [.. profile.Learnt().Select(t => new LearntProfile.Word(Name(t.Term, t.From.LastSource), Math.Round(t.Weight, 3), t.From.ConfidentHits, t.From.Relevant, t.From.NotRelevant, t.From.LastSource))],
+            confident, relevant, notRelevant, _words[w].Pinned, _words[w].Banned);
     }
 
     int? IndexOf(string watch) => Array.FindIndex(_watches, x => x.Name.Equals(watch, StringComparison.OrdinalIgnoreCase)) is var w and >= 0 ? w : null;
 
-    /// <summary>Whether the watches learn from their confident hits (the tests compare with watches that do not).</summary>
-    internal bool Adapts { get; set; } = true;
-
-    /// <summary>What a keyword hit at <see cref="LearnFrom"/> or above, and a judgement, weigh in a profile.</summary>
-    const float SelfTaught = 0.5f, Judged = 1f;
+    /// <summary>Whether the watches learn from their confident hits as they match them (the backtest); the worker's learn
+    /// from the hits stored by every instance instead, through <see cref="Teach"/>.</summary>
+    public bool LearnsFromOwnHits { get; set; } = true;
 
     /// <summary>The score from which a hit that names the watch's keywords teaches the watch its words.</summary>
     public const double LearnFrom = 0.6;
@@ -294,8 +321,9 @@ public sealed class WatchSet : IWatchMatcher
         if (byKeyword) score = watch.MinScore;
         if (score < watch.MinScore && !includeMisses)
             return null;
+        var (seedTerms, learntTerms) = watch.Seed is null ? ([], []) : SharedTerms(w, item);
         var explanation = new WatchExplanation(score, Math.Round(keywords, 4), Math.Round(seed, 4), [.. found.Distinct()],
-            watch.Seed is null ? [] : SharedSeedTerms(w, item), ByKeyword: byKeyword);
+            seedTerms, ByKeyword: byKeyword) { LearntTerms = learntTerms };
         return new WatchMatch(watch.Name, score, explanation, score >= watch.MinScore);
     }
 
@@ -312,8 +340,9 @@ public sealed class WatchSet : IWatchMatcher
     static WatchMatch Miss(CompiledWatch watch, string? reason, string? excluded = null) =>
         new(watch.Name, 0, new WatchExplanation(0, 0, 0, [], [], excluded, reason), false);
 
-    // The seed terms that weigh most in the item's similarity, as the item spells them.
-    string[] SharedSeedTerms(int watch, AnalyzedItem item)
+    // The query terms that weigh most in the item's similarity, as the item spells them: the seed's (and pinned), and the
+    // learnt ones with what taught them.
+    (string[] Seed, string[] Learnt) SharedTerms(int watch, AnalyzedItem item)
     {
         // The best few kept in order as the shared terms go by (ties by term, so that explanations are stable), found
         // by walking the item's and the seed's sorted terms together: built for every hit, so without hashing or
@@ -321,7 +350,8 @@ public sealed class WatchSet : IWatchMatcher
         const int Shown = 6;
         Span<(int Term, float Weight)> best = stackalloc (int, float)[Shown];
         var count = 0;
-        var seed = Volatile.Read(ref _queries).Sorted[watch];
+        var queries = Volatile.Read(ref _queries);
+        var seed = queries.Sorted[watch];
         var s = 0;
         foreach (var (term, frequency) in item.Similarity)
         {
@@ -337,9 +367,16 @@ public sealed class WatchSet : IWatchMatcher
             for (var i = count - 1; i > at; i--) best[i] = best[i - 1];
             best[at] = (term, weight);
         }
-        var shown = new string[count];
-        for (var i = 0; i < count; i++) shown[i] = Display(best[i].Term, item);
-        return shown;
+        var learnt = queries.Learnt[watch];
+        var (fromSeed, fromLearnt) = (new List<string>(count), new List<string>());
+        for (var i = 0; i < count; i++)
+        {
+            if (learnt.TryGetValue(best[i].Term, out var from) && !_watches[watch].Seed!.ContainsKey(best[i].Term))
+                fromLearnt.Add($"{Display(best[i].Term, item)} ({new LearntProfile.Word("", 0, from.ConfidentHits, from.Relevant, from.NotRelevant, 0).Sources})");
+            else
+                fromSeed.Add(Display(best[i].Term, item));
+        }
+        return ([.. fromSeed], [.. fromLearnt]);
     }
 
     static bool Before((int Term, float Weight) a, (int Term, float Weight) b) =>
@@ -383,4 +420,19 @@ readonly record struct Moments(double Count, double Mean, double M2)
 }
 
 /// <summary>What a watch learnt, as <c>feedwatcher watches show</c> prints it.</summary>
-public sealed record LearntProfile(string Watch, IReadOnlyList<(string Word, double Weight)> Words, int ConfidentHits, int JudgedRelevant, int JudgedNotRelevant);
+public sealed record LearntProfile(string Watch, IReadOnlyList<LearntProfile.Word> Words, int ConfidentHits, int JudgedRelevant, int JudgedNotRelevant,
+    IReadOnlyList<string> Pinned, IReadOnlyList<string> Banned)
+{
+    /// <summary>A learnt word, its weight (the strongest 1), how many confident hits and judgements taught it, and the
+    /// last item that did (0 when unknown).</summary>
+    public sealed record Word(string Text, double Weight, int ConfidentHits, int Relevant, int NotRelevant, long LastSource)
+    {
+        /// <summary>"3 hits, 1 judged relevant".</summary>
+        public string Sources => string.Join(", ", new[]
+        {
+            ConfidentHits > 0 ? Cli.Words.Count(ConfidentHits, "hit") : null,
+            Relevant > 0 ? $"{Relevant} judged relevant" : null,
+            NotRelevant > 0 ? $"{NotRelevant} judged not" : null,
+        }.OfType<string>());
+    }
+}

@@ -3,12 +3,11 @@ using FeedWatcher.Storage;
 
 namespace FeedWatcher.Scheduling;
 
-/// <summary>Before the first poll, the watches go through the most recent stored items again in the order they were
-/// seen, matching and learning from them as the polls did: the term statistics that weigh seed similarity, each
-/// watch's usual similarity, and what each watch learnt from its confident hits. So a restarted worker, or a second
-/// one on the same database, starts from the same profile; then every reader's judgement is applied (registered after
-/// migration).</summary>
-public sealed class LearnTermsOnStart(ItemStore items, IWatchMatcher matcher, ReaderJudgements judgements, ILogger<LearnTermsOnStart> logger) : IHostedService
+/// <summary>Before the first poll, the watches learn again what is on record: every confident hit and judgement (so a
+/// restarted worker, or a second one on the same database, holds the same profiles), then they go through the most
+/// recent stored items in the order they were seen, for the term statistics that weigh seed similarity and each
+/// watch's usual similarity (registered after migration).</summary>
+public sealed class LearnTermsOnStart(ItemStore items, IWatchMatcher matcher, WatchLearning learning, ILogger<LearnTermsOnStart> logger) : IHostedService
 {
     /// <summary>How many recent items are read.</summary>
     public const int Items = 20_000;
@@ -18,6 +17,7 @@ public sealed class LearnTermsOnStart(ItemStore items, IWatchMatcher matcher, Re
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        var learnt = await learning.ApplyNewAsync(cancellationToken);
         var recent = await items.RecentTextsAsync(Items, cancellationToken);
         for (var i = 0; i < recent.Count; i++)
         {
@@ -27,9 +27,7 @@ public sealed class LearnTermsOnStart(ItemStore items, IWatchMatcher matcher, Re
             if ((i + 1) % Cycle == 0) matcher.Publish();
         }
         matcher.Publish();
-        logger.LogDebug("Watches learnt from {Items} recent items", recent.Count);
-        await judgements.ApplyNewAsync(cancellationToken); // every judgement ever given, however old its item
-
+        logger.LogDebug("Watches learnt from {Evidence} confident hits and judgements, and weighed words on {Items} recent items", learnt, recent.Count);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -85,6 +85,15 @@ public sealed class ItemStore(NpgsqlDataSource dataSource)
         return [.. rows.Select(r => new ItemText(r.Title, r.Summary))];
     }
 
+    /// <summary>The title and summary of the items numbered.</summary>
+    public async Task<IReadOnlyDictionary<long, ItemText>> TextsAsync(long[] ids, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(long Id, string Title, string Summary)>(new CommandDefinition(
+            "SELECT id, title, summary FROM items WHERE id = ANY(@Ids)", new { Ids = ids }, cancellationToken: cancellationToken));
+        return rows.ToDictionary(r => r.Id, r => new ItemText(r.Title, r.Summary));
+    }
+
     /// <summary>The items first seen at or after <paramref name="since"/>, in the order they were seen.</summary>
     public async IAsyncEnumerable<StoredItem> SinceAsync(DateTime since, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {

@@ -224,7 +224,58 @@ public class WatchSetTests
         Poll(learning, Follow.Concat(Follow));
         var after = Score(learning, probe);
         Assert.True(after.Explanation.Seed > before + 0.1, $"{before} -> {after.Explanation}");
-        Assert.Contains("astana", after.Explanation.SeedTerms, StringComparer.OrdinalIgnoreCase);
+        // The explanation names the learnt word apart from the seed's, with what taught it.
+        Assert.Equal("astana (8 hits)", after.Explanation.LearntTerms[0]);
+        Assert.DoesNotContain("astana", after.Explanation.SeedTerms);
+        Assert.Contains("like earlier hits in astana (8 hits)", after.Explanation.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_pinned_word_counts_as_the_seed_does_a_banned_one_is_never_learnt_and_a_reset_forgets()
+    {
+        const string probe = "Delegations gather in Astana";
+        var fixedWatch = Compile(Seeded);
+        fixedWatch.LearnsFromOwnHits = false;
+        var banned = Compile(Seeded);
+        banned.SetWords("w", [], ["astana"]);
+        var pinned = Compile(Seeded);
+        pinned.SetWords("W", ["Astana"], []);
+        foreach (var set in new[] { fixedWatch, banned, pinned })
+        {
+            Poll(set, News(300));
+            Poll(set, Follow.Concat(Follow));
+        }
+        var unlearnt = Score(fixedWatch, probe).Explanation.Seed;
+
+        Assert.Equal(unlearnt, Score(banned, probe).Explanation.Seed, 3);
+        Assert.DoesNotContain(banned.LearntBy("w")!.Words, w => w.Text == "astana");
+        Assert.Equal(["astana"], banned.LearntBy("w")!.Banned);
+        var pin = Score(pinned, probe).Explanation;
+        Assert.True(pin.Seed > unlearnt + 0.1, $"{unlearnt} -> {pin}");
+        Assert.Contains("astana", pin.SeedTerms);
+
+        // Reset: what the hits taught is forgotten; the pin stays.
+        pinned.Forget("w");
+        pinned.Publish();
+        Assert.Empty(pinned.LearntBy("w")!.Words);
+        Assert.Equal(["Astana"], pinned.LearntBy("w")!.Pinned);
+        Assert.Equal(pin.Seed, Score(pinned, probe).Explanation.Seed, 1);
+    }
+
+    [Fact]
+    public void Words_are_pinned_and_banned_in_the_configuration()
+    {
+        var set = Compile(new FeedWatcherOptions
+        {
+            Watches = [new WatchOptions { Name = "w", Keywords = ["Afghanistan"], Seed = new SeedOptions { Title = "Moscow conference on Afghanistan", Text = "Lavrov met Taliban envoys." }, Pin = ["Astana"], Ban = ["cricket"] }],
+        });
+        Assert.Equal(["Astana"], set.LearntBy("w")!.Pinned);
+        Assert.Equal(["cricket"], set.LearntBy("w")!.Banned);
+        var (_, problems) = WatchCompiler.Compile(new FeedWatcherOptions
+        {
+            Watches = [new WatchOptions { Name = "k", Keywords = ["Afghanistan"], Pin = ["Astana", "--"] }],
+        }, new TermStatistics());
+        Assert.Equal(["FeedWatcher:Watches:0:Pin: only a watch with a Seed learns words to pin or ban", "FeedWatcher:Watches:0:Pin:1: '--' has no words"], problems);
     }
 
     [Fact]
@@ -234,7 +285,7 @@ public class WatchSetTests
         // The same stream through a watch that learns and one that does not.
         var learning = Compile(Seeded);
         var fixedWatch = Compile(Seeded);
-        fixedWatch.Adapts = false;
+        fixedWatch.LearnsFromOwnHits = false;
         foreach (var set in new[] { learning, fixedWatch })
         {
             Poll(set, News(300));
@@ -253,7 +304,7 @@ public class WatchSetTests
         var set = Compile(Seeded);
         Poll(set, News(300));
         var before = Score(set, probe).Explanation.Seed;
-        set.Judge("w", set.Analyze(new ItemText("Kazakh capital to host Afghan peace round after Moscow conference", "")), relevant: true);
+        set.Teach("w", set.Analyze(new ItemText("Kazakh capital to host Afghan peace round after Moscow conference", "")), Evidence.Relevant);
         Assert.Equal(before, Score(set, probe).Explanation.Seed); // from the next publication on
         set.Publish();
         Assert.True(Score(set, probe).Explanation.Seed > before);

@@ -1,0 +1,108 @@
+using Dapper;
+using FeedWatcher.Matching;
+using Npgsql;
+
+namespace FeedWatcher.Storage;
+
+/// <summary>One piece of what a watch learns from, as stored: a confident hit (<see cref="Id"/> is the hit's) or a
+/// judgement (the judgement's).</summary>
+public sealed record LearningEvidence(Evidence Kind, long Id, string Watch, long ItemId, string Title, string Summary)
+{
+    public ItemText Text => new(Title, Summary);
+}
+
+/// <summary>A word a user pinned or banned for a watch.</summary>
+public sealed record WatchWord(string Watch, string Word, bool Pinned);
+
+/// <summary>What the watches learn from, shared by every instance on the database: the <c>judgements</c> table (every
+/// judgement a reader gave, never removed with the items' texts), the confident hits among <c>hits</c>, the words pinned
+/// and banned (<c>watch_words</c>) and the resets (<c>watch_resets</c>).</summary>
+public sealed class LearningStore(NpgsqlDataSource dataSource)
+{
+    /// <summary>Records that the reader judged the item relevant or not for the watch.</summary>
+    public async Task AddAsync(string watch, long itemId, bool relevant, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO judgements (watch, item_id, relevant) VALUES (@Watch, @ItemId, @Relevant)",
+            new { Watch = watch, ItemId = itemId, Relevant = relevant }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>What the watches learn from after the hit and judgement given, in the order it happened: the hits that
+    /// named a watch's keywords and scored <paramref name="confident"/> or more, and the judgements; without what a
+    /// reset made the watch forget.</summary>
+    public async Task<IReadOnlyList<LearningEvidence>> EvidenceAsync(long afterHit, long afterJudgement, double confident, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(int Kind, long Id, string Watch, long ItemId, string Title, string Summary)>(new CommandDefinition("""
+            WITH forgotten AS (
+                SELECT lower(watch) AS watch, max(last_hit) AS last_hit, max(last_judgement) AS last_judgement
+                FROM watch_resets GROUP BY lower(watch)
+            )
+            SELECT * FROM (
+                SELECT 0 AS kind, h.id, h.watch, h.item_id, i.title, i.summary, h.created_at AS at
+                FROM hits h JOIN items i ON i.id = h.item_id
+                LEFT JOIN forgotten f ON f.watch = lower(h.watch)
+                WHERE h.id > @AfterHit AND h.score >= @Confident AND cardinality(h.matched) > 0 AND h.id > coalesce(f.last_hit, 0)
+                UNION ALL
+                SELECT CASE WHEN j.relevant THEN 1 ELSE 2 END, j.id, j.watch, j.item_id, i.title, i.summary, j.judged_at
+                FROM judgements j JOIN items i ON i.id = j.item_id
+                LEFT JOIN forgotten f ON f.watch = lower(j.watch)
+                WHERE j.id > @AfterJudgement AND j.id > coalesce(f.last_judgement, 0)
+            ) evidence
+            ORDER BY at, kind, id
+            """, new { AfterHit = afterHit, AfterJudgement = afterJudgement, Confident = (float)confident }, cancellationToken: cancellationToken));
+        return [.. rows.Select(r => new LearningEvidence((Evidence)r.Kind, r.Id, r.Watch, r.ItemId, r.Title, r.Summary))];
+    }
+
+    /// <summary>Every word pinned or banned.</summary>
+    public async Task<IReadOnlyList<WatchWord>> WordsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return [.. await connection.QueryAsync<WatchWord>(new CommandDefinition(
+            "SELECT watch, word, pinned FROM watch_words ORDER BY watch, word", cancellationToken: cancellationToken))];
+    }
+
+    /// <summary>Pins (true) or bans (false) a word for a watch, or lifts either (null); whether anything changed.</summary>
+    public async Task<bool> SetWordAsync(string watch, string word, bool? pinned, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition(pinned is null
+            ? "DELETE FROM watch_words WHERE lower(watch) = lower(@Watch) AND lower(word) = lower(@Word)"
+            : """
+              INSERT INTO watch_words (watch, word, pinned) VALUES (@Watch, @Word, @Pinned)
+              ON CONFLICT (watch, word) DO UPDATE SET pinned = excluded.pinned, said_at = now() WHERE watch_words.pinned <> excluded.pinned
+              """, new { Watch = watch, Word = word, Pinned = pinned }, cancellationToken: cancellationToken)) > 0;
+    }
+
+    /// <summary>Makes a watch forget what it learnt from the hits so far, and from the judgements so far when
+    /// <paramref name="judgements"/>: those stay stored, and teach it nothing any more.</summary>
+    public async Task ResetAsync(string watch, bool judgements, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO watch_resets (watch, last_hit, last_judgement)
+            SELECT @Watch, (SELECT coalesce(max(id), 0) FROM hits), CASE WHEN @Judgements THEN (SELECT coalesce(max(id), 0) FROM judgements) ELSE 0 END
+            """, new { Watch = watch, Judgements = judgements }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>The number of the latest reset, 0 before any: a new one means a watch forgets.</summary>
+    public async Task<long> LastResetAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT coalesce(max(id), 0) FROM watch_resets", cancellationToken: cancellationToken));
+    }
+
+    /// <summary>The items an argument names: an item's number, or its link (an item carried by several feeds is
+    /// several items); with the watches each is a hit for.</summary>
+    public async Task<IReadOnlyList<(long Id, string Title, string[] HitFor)>> FindItemsAsync(string numberOrLink, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var byNumber = long.TryParse(numberOrLink, System.Globalization.CultureInfo.InvariantCulture, out var id);
+        var rows = await connection.QueryAsync<(long Id, string Title, string[] HitFor)>(new CommandDefinition($"""
+            SELECT i.id, i.title, ARRAY(SELECT h.watch FROM hits h WHERE h.item_id = i.id ORDER BY h.watch)
+            FROM items i WHERE {(byNumber ? "i.id = @Id" : "i.link = @Link")} ORDER BY i.id
+            """, new { Id = id, Link = numberOrLink }, cancellationToken: cancellationToken));
+        return [.. rows];
+    }
+}
