@@ -108,6 +108,9 @@ public static class FeedWatcherServices
         services.AddHostedService(sp => sp.GetRequiredService<LearnTermsOnStart>());
         AddScheduler(services, configured);
         services.AddHostedService<Heartbeat>(); // after the scheduler, so that its first beat finds it running
+        services.AddSingleton<Web.WebServer>();
+        if (configured.Web.Enabled)
+            services.AddHostedService(sp => sp.GetRequiredService<Web.WebServer>());
         services.AddHostedService<Watchdog>();
         return builder;
     }

@@ -108,6 +108,13 @@ public static class ConfigValidator
         if (smtp.Timeout <= TimeSpan.Zero) Problem("Smtp:Timeout", "must be positive");
         if (options.Metrics.Port is < 1 or > 65535) Problem("Metrics:Port", "must be between 1 and 65535");
         if (string.IsNullOrWhiteSpace(options.Metrics.Host)) Problem("Metrics:Host", "an address or host name to listen on, such as 127.0.0.1");
+        if (!IsHttpUrl(options.Web.Listen)) Problem("Web:Listen", $"not an http(s) address to listen on, such as http://127.0.0.1:8080: '{options.Web.Listen}'");
+        if (options.Web.PublicBaseUrl is { Length: > 0 } publicUrl && !IsHttpUrl(publicUrl))
+            Problem("Web:PublicBaseUrl", $"not an absolute http(s) URL: '{publicUrl}'");
+        if (options.Web.PasswordHash is { Length: > 0 } hash && !Web.Passwords.IsHash(hash))
+            Problem("Web:PasswordHash", "not a hash printed by `feedwatcher web hash-password`");
+        if (options.Web.Enabled && string.IsNullOrEmpty(options.Web.PasswordHash) && !Web.Passwords.IsLoopback(options.Web.Listen))
+            Problem("Web:PasswordHash", $"the pages listen beyond loopback ({options.Web.Listen}): set a password hash (feedwatcher web hash-password)");
         return problems;
     }
 

@@ -21,6 +21,7 @@ public sealed class FeedWatcherOptions
     public SmtpOptions Smtp { get; set; } = new();
     public MetricsOptions Metrics { get; set; } = new();
     public StatusOptions Status { get; set; } = new();
+    public WebOptions Web { get; set; } = new();
 
     public string ResolveStateDirectory()
     {
@@ -201,6 +202,24 @@ public sealed class MetricsOptions
 
     /// <summary>Prometheus scrapes http://Host:Port/metrics.</summary>
     public int Port { get; set; } = 9464;
+}
+
+/// <summary>The story pages: a small web server inside the worker, off unless enabled.</summary>
+public sealed class WebOptions
+{
+    /// <summary>Serve the pages.</summary>
+    public bool Enabled { get; set; }
+
+    /// <summary>The address the pages are served on: loopback unless said otherwise.</summary>
+    public string Listen { get; set; } = "http://127.0.0.1:8080";
+
+    /// <summary>The address readers reach the pages at, for the links in digests and feeds (behind a reverse proxy,
+    /// say); the listening address when not set.</summary>
+    public string? PublicBaseUrl { get; set; }
+
+    /// <summary>The password the pages ask for when they are served beyond loopback, as <c>feedwatcher web
+    /// hash-password</c> prints it (PBKDF2); no password is asked on loopback.</summary>
+    public string? PasswordHash { get; set; }
 }
 
 /// <summary>The SMTP server digests go through; with no host they are written to the pickup folder.</summary>

@@ -4,14 +4,15 @@ using FeedWatcher.Feeds;
 namespace FeedWatcher.Observability;
 
 /// <summary>What FeedWatcher counts, as OpenTelemetry metrics of the meter <see cref="MeterName"/>: feeds polled
-/// (by outcome), items seen, hits, digests (by outcome), and how long polls and digest deliveries take.
+/// (by outcome), items seen, hits, digests (by outcome), how long polls and digest deliveries take, story pages served
+/// and readers' judgements.
 /// Exported on the optional Prometheus endpoint (FeedWatcher:Metrics).</summary>
 public sealed class FeedWatcherMetrics : IDisposable
 {
     public const string MeterName = "FeedWatcher";
 
     readonly Meter _meter;
-    readonly Counter<long> _feeds, _items, _hits, _digests;
+    readonly Counter<long> _feeds, _items, _hits, _digests, _pages, _judgements;
     readonly Histogram<double> _pollDuration, _digestDuration;
 
     public FeedWatcherMetrics(IMeterFactory meters)
@@ -21,6 +22,8 @@ public sealed class FeedWatcherMetrics : IDisposable
         _items = _meter.CreateCounter<long>("feedwatcher.items.new", "{item}", "Items seen for the first time");
         _hits = _meter.CreateCounter<long>("feedwatcher.hits", "{hit}", "Items that matched a watch");
         _digests = _meter.CreateCounter<long>("feedwatcher.digests", "{digest}", "Digest deliveries, by outcome: sent, retry, failed");
+        _pages = _meter.CreateCounter<long>("feedwatcher.web.pages", "{page}", "Story pages served, by page: watches, watch, feed, judgement");
+        _judgements = _meter.CreateCounter<long>("feedwatcher.judgements", "{judgement}", "Readers' judgements recorded, by verdict and by where: page, link");
         _pollDuration = _meter.CreateHistogram<double>("feedwatcher.poll.duration", "s", "How long a poll cycle took");
         _digestDuration = _meter.CreateHistogram<double>("feedwatcher.digest.duration", "s", "How long a digest delivery took");
     }
@@ -39,6 +42,11 @@ public sealed class FeedWatcherMetrics : IDisposable
         _digests.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
         _digestDuration.Record(duration.TotalSeconds);
     }
+
+    public void PageServed(string page) => _pages.Add(1, new KeyValuePair<string, object?>("page", page));
+
+    public void Judged(bool relevant, string from) =>
+        _judgements.Add(1, new KeyValuePair<string, object?>("verdict", relevant ? "relevant" : "not_relevant"), new KeyValuePair<string, object?>("from", from));
 
     public void Dispose() => _meter.Dispose();
 }

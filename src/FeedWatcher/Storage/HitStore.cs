@@ -24,6 +24,9 @@ public sealed class DigestHit
     public DateTime PublishedAt { get; init; }
 }
 
+/// <summary>A watch's hits in all, its latest hit's date, and its hits per day (UTC) over a recent period.</summary>
+public sealed record WatchActivity(long Hits, DateTime Latest, IReadOnlyDictionary<DateOnly, int> PerDay);
+
 /// <summary>The <c>hits</c> table as digests read it: hits not yet claimed by a digest of a given name.</summary>
 public sealed class HitStore(NpgsqlDataSource dataSource)
 {
@@ -66,6 +69,50 @@ public sealed class HitStore(NpgsqlDataSource dataSource)
             return (await connection.QueryAsync<DigestHit>(parameters)).AsList();
         await using var own = await dataSource.OpenConnectionAsync(cancellationToken);
         return (await own.QueryAsync<DigestHit>(parameters)).AsList();
+    }
+
+    /// <summary>A watch's hits, newest first (by their items' dates): those of items published at or after
+    /// <paramref name="since"/> when given, skipping <paramref name="offset"/>, at most <paramref name="limit"/>.</summary>
+    public async Task<IReadOnlyList<DigestHit>> OfWatchAsync(string watch, DateTime? since, int offset, int limit, CancellationToken cancellationToken = default)
+    {
+        const string sql = $"""
+            {Select}
+            WHERE lower(h.watch) = lower(@Watch) AND (@Since::timestamptz IS NULL OR i.published_at >= @Since)
+            ORDER BY i.published_at DESC, h.id DESC
+            OFFSET @Offset LIMIT @Limit
+            """;
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return (await connection.QueryAsync<DigestHit>(new CommandDefinition(sql, new { Watch = watch, Since = since, Offset = offset, Limit = limit },
+            cancellationToken: cancellationToken))).AsList();
+    }
+
+    /// <summary>One hit, by its item and watch; null when the item is no hit for it.</summary>
+    public async Task<DigestHit?> FindAsync(string watch, long itemId, CancellationToken cancellationToken = default)
+    {
+        const string sql = $"""
+            {Select}
+            WHERE lower(h.watch) = lower(@Watch) AND h.item_id = @ItemId
+            """;
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QueryFirstOrDefaultAsync<DigestHit>(new CommandDefinition(sql, new { Watch = watch, ItemId = itemId }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>Each watch's hits per day (by their items' dates) from <paramref name="since"/> on, its hits in all,
+    /// and its latest hit's date; by watch in lower case.</summary>
+    public async Task<IReadOnlyDictionary<string, WatchActivity>> ActivityAsync(DateTime since, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var totals = await connection.QueryAsync<(string Watch, long Hits, DateTime Latest)>(new CommandDefinition(
+            "SELECT lower(h.watch), count(*), max(i.published_at) FROM hits h JOIN items i ON i.id = h.item_id GROUP BY lower(h.watch)",
+            cancellationToken: cancellationToken));
+        var days = (await connection.QueryAsync<(string Watch, DateTime Day, long Hits)>(new CommandDefinition("""
+            SELECT lower(h.watch), date_trunc('day', i.published_at AT TIME ZONE 'UTC'), count(*)
+            FROM hits h JOIN items i ON i.id = h.item_id
+            WHERE i.published_at >= @Since
+            GROUP BY 1, 2
+            """, new { Since = since }, cancellationToken: cancellationToken))).ToLookup(d => d.Watch);
+        return totals.ToDictionary(t => t.Watch, t => new WatchActivity(t.Hits, DateTime.SpecifyKind(t.Latest, DateTimeKind.Utc),
+            days[t.Watch].ToDictionary(d => DateOnly.FromDateTime(d.Day), d => (int)d.Hits)));
     }
 
     /// <summary>The hits made at or after <paramref name="since"/>, the best first.</summary>

@@ -93,6 +93,17 @@ public sealed class LearningStore(NpgsqlDataSource dataSource)
         return await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT coalesce(max(id), 0) FROM watch_resets", cancellationToken: cancellationToken));
     }
 
+    /// <summary>The latest judgement of each of the items given for a watch: relevant or not.</summary>
+    public async Task<IReadOnlyDictionary<long, bool>> VerdictsAsync(string watch, long[] itemIds, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(long ItemId, bool Relevant)>(new CommandDefinition("""
+            SELECT DISTINCT ON (item_id) item_id, relevant FROM judgements
+            WHERE lower(watch) = lower(@Watch) AND item_id = ANY(@Ids) ORDER BY item_id, id DESC
+            """, new { Watch = watch, Ids = itemIds }, cancellationToken: cancellationToken));
+        return rows.ToDictionary(r => r.ItemId, r => r.Relevant);
+    }
+
     /// <summary>The items an argument names: an item's number, or its link (an item carried by several feeds is
     /// several items); with the watches each is a hit for.</summary>
     public async Task<IReadOnlyList<(long Id, string Title, string[] HitFor)>> FindItemsAsync(string numberOrLink, CancellationToken cancellationToken = default)

@@ -1,0 +1,152 @@
+using Dapper;
+using FeedWatcher.Feeds;
+using FeedWatcher.Tests.Infrastructure;
+using FeedWatcher.Web;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Playwright;
+using Npgsql;
+using static FeedWatcher.Tests.Infrastructure.Feeds;
+
+namespace FeedWatcher.Tests.Web;
+
+/// <summary>The story pages in a real browser (headless Chromium), on the worker's real services, PostgreSQL and a
+/// loopback feed server: the timeline, a judgement given with a button, a word pinned, the Atom feed, and what is
+/// refused.</summary>
+[Collection(DatabaseCollection.Name)]
+public sealed class StoryPageTests(PostgresFixture postgres) : PipelineTest(postgres)
+{
+    const string Recent = "Sat, 15 Apr 2017 05:00:00 GMT", Watch = "Afghanistan peace talks";
+
+    static readonly Item[] Background = [.. Enumerable.Range(0, 80).Select(i => new Item($"n{i}", $"Markets report number {i} on prices", "Trading was quiet.", Recent))];
+
+    async Task<(IHost Host, Uri Address, string Database)> StartAsync(Dictionary<string, string?>? extra = null)
+    {
+        Server.Feed("/a.rss", Rss("Wire A", Background));
+        Server.Feed("/b.rss", Rss("Wire B", []));
+        var database = await Postgres.CreateDatabaseAsync();
+        var settings = new Dictionary<string, string?>
+        {
+            ["FeedWatcher:Feeds:0:Url"] = Server.Url("/a.rss"),
+            ["FeedWatcher:Feeds:0:Name"] = "Wire A",
+            ["FeedWatcher:Feeds:1:Url"] = Server.Url("/b.rss"),
+            ["FeedWatcher:Feeds:1:Name"] = "Wire B",
+            ["FeedWatcher:Watches:0:Seed:Title"] = "Russia hosts Moscow conference on Afghanistan without the US",
+            ["FeedWatcher:Watches:0:Seed:Text"] = "Lavrov and ten other countries urged the Taliban to make peace with the Kabul government.",
+            ["FeedWatcher:Web:Enabled"] = "true",
+            ["FeedWatcher:Web:Listen"] = "http://127.0.0.1:0",
+        };
+        foreach (var (key, value) in extra ?? []) settings[key] = value;
+        var host = await BuildHostAsync(settings, database);
+        await PollOnceAsync(host);
+        // The story, carried by both wires under one title, and one more follow-up.
+        const string story = "Moscow conference on Afghanistan ends with a call for Taliban talks";
+        Server.Feed("/a.rss", Rss("Wire A", [new Item("a-1", story, "Lavrov urged the Taliban to talk to Kabul.", Recent),
+            new Item("a-2", "Afghanistan: Lavrov invites the Taliban & Kabul to \"Astana talks\" after the Moscow conference", "", Recent), .. Background]));
+        Server.Feed("/b.rss", Rss("Wire B", [new Item("b-1", story, "Eleven countries met in Moscow.", Recent)]));
+        Clock.Advance(TimeSpan.FromHours(1));
+        await PollOnceAsync(host);
+        var web = host.Services.GetRequiredService<WebServer>();
+        await web.StartAsync(default);
+        return (host, web.Address!, database);
+    }
+
+    [Fact]
+    public async Task A_reader_follows_the_story_judges_an_entry_and_pins_a_word_without_javascript()
+    {
+        var (host, address, database) = await StartAsync();
+        using var _ = host;
+        await using var web = host.Services.GetRequiredService<WebServer>();
+        var (playwright, browser) = await Browser.LaunchAsync();
+        using var __ = playwright;
+        await using var ___ = browser;
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions { JavaScriptEnabled = false, ViewportSize = new() { Width = 390, Height = 844 } });
+        var page = await context.NewPageAsync();
+
+        var response = await page.GotoAsync(new Uri(address, "/watches").ToString());
+        Assert.Equal(200, response!.Status);
+        Assert.Contains("default-src 'none'", response.Headers["content-security-policy"], StringComparison.Ordinal);
+        Assert.Contains("frame-ancestors 'none'", response.Headers["content-security-policy"], StringComparison.Ordinal);
+        Assert.Equal("no-referrer", response.Headers["referrer-policy"]);
+        Assert.Contains("3 hits", await page.InnerTextAsync("ul.watches"), StringComparison.Ordinal);
+
+        await page.ClickAsync($"text={Watch}");
+        Assert.Equal(Watch, await page.InnerTextAsync("h1"));
+        var chart = page.Locator("svg.chart");
+        Assert.Equal("Hits per day, 60 days to 2017-04-15", await chart.GetAttributeAsync("aria-label"));
+        Assert.Equal("2017-04-15: 3", await chart.Locator("rect.some title").TextContentAsync());
+        // One story carried by both wires is one entry naming both; the other entry's title is shown as written.
+        var entries = page.Locator("ul.timeline > li");
+        Assert.Equal(2, await entries.CountAsync());
+        var merged = entries.Filter(new() { HasText = "ends with a call" });
+        Assert.Contains("Carried by Wire A, Wire B", await merged.Locator(".outlets").InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Equal(2, await merged.Locator(".outlets a[rel='noreferrer noopener']").CountAsync());
+        Assert.Contains("Why: ", await merged.InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Equal("Afghanistan: Lavrov invites the Taliban & Kabul to \"Astana talks\" after the Moscow conference",
+            await entries.Filter(new() { HasText = "Astana" }).Locator(".entry-title").InnerTextAsync());
+
+        // Relevant: recorded, learnt at once, and the page says what changed.
+        await entries.Filter(new() { HasText = "Astana" }).GetByRole(AriaRole.Button, new() { Name = "Relevant", Exact = true }).ClickAsync();
+        Assert.Equal("Judged relevant", await page.InnerTextAsync("h1"));
+        Assert.Contains("is relevant for Afghanistan peace talks", await page.InnerTextAsync("[role=status]"), StringComparison.Ordinal);
+        Assert.Contains("astana", await page.InnerTextAsync("main"), StringComparison.Ordinal);
+        await using (var connection = new NpgsqlConnection(database))
+            Assert.Equal(1, await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM judgements WHERE relevant"));
+        await page.ClickAsync("text=Back to Afghanistan peace talks");
+        Assert.Equal("Judged relevant", await entries.Filter(new() { HasText = "Astana" }).Locator(".verdict").InnerTextAsync());
+
+        // Pin a learnt word from the profile.
+        const string astana = "table.profile tr:has(td:first-child:text-is('astana'))";
+        await page.Locator(astana).GetByRole(AriaRole.Button, new() { Name = "Pin" }).ClickAsync();
+        Assert.Equal("pinned", await page.Locator(astana).Locator("td:nth-child(2)").InnerTextAsync());
+
+        // It reads on a phone: nothing wider than the screen.
+        var wide = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new() { Width = 390, Height = 844 } });
+        await wide.GotoAsync(page.Url);
+        Assert.True(await wide.EvaluateAsync<bool>("document.documentElement.scrollWidth <= document.documentElement.clientWidth"));
+        await wide.CloseAsync();
+
+        // The story as an Atom feed, read back by FeedWatcher's own parser.
+        using var http = new HttpClient();
+        var atom = await http.GetAsync(new Uri(address, "/watches/afghanistan%20peace%20talks/feed.atom"));
+        Assert.Equal("application/atom+xml", atom.Content.Headers.ContentType!.MediaType);
+        var parsed = FeedParser.Parse(await atom.Content.ReadAsByteArrayAsync());
+        Assert.Equal(3, parsed.Entries.Count);
+    }
+
+    [Fact]
+    public async Task A_change_without_the_pages_token_is_refused_and_changes_nothing()
+    {
+        var (host, address, database) = await StartAsync();
+        using var _ = host;
+        await using var web = host.Services.GetRequiredService<WebServer>();
+        using var http = new HttpClient();
+        var forged = await http.PostAsync(new Uri(address, "/watches/Afghanistan%20peace%20talks/judgements"),
+            new FormUrlEncodedContent(new Dictionary<string, string> { ["item"] = "1", ["verdict"] = "relevant" }));
+        Assert.Equal(400, (int)forged.StatusCode);
+        Assert.Contains("Nothing was changed", await forged.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        await using var connection = new NpgsqlConnection(database);
+        Assert.Equal(0, await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM judgements"));
+        Assert.Equal(404, (int)(await http.GetAsync(new Uri(address, "/watches/nothing-like-it"))).StatusCode);
+    }
+
+    [Fact]
+    public async Task With_a_password_the_pages_ask_for_it_first()
+    {
+        var (host, address, _) = await StartAsync(new() { ["FeedWatcher:Web:PasswordHash"] = Passwords.Hash("correct horse") });
+        using var __ = host;
+        await using var web = host.Services.GetRequiredService<WebServer>();
+        var (playwright, browser) = await Browser.LaunchAsync();
+        using var ___ = playwright;
+        await using var ____ = browser;
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync(new Uri(address, "/watches").ToString());
+        Assert.Equal("Sign in", await page.InnerTextAsync("h1"));
+        await page.FillAsync("#password", "wrong");
+        await page.ClickAsync("button[type=submit]");
+        Assert.Equal("That is not the password.", await page.InnerTextAsync("[role=alert]"));
+        await page.FillAsync("#password", "correct horse");
+        await page.ClickAsync("button[type=submit]");
+        Assert.Equal("Watches", await page.InnerTextAsync("h1"));
+    }
+}
