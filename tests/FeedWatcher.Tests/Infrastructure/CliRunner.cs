@@ -5,14 +5,18 @@ namespace FeedWatcher.Tests.Infrastructure;
 /// <summary>Runs the feedwatcher command line in the test process, capturing what it prints.</summary>
 public static class CliRunner
 {
-    public static async Task<(int Exit, string Out, string Err)> RunAsync(params string[] args)
+    public static Task<(int Exit, string Out, string Err)> RunAsync(params string[] args) => RunAsync(args, null);
+
+    /// <summary>Runs a command with <paramref name="standardInput"/> as what it reads.</summary>
+    public static async Task<(int Exit, string Out, string Err)> RunAsync(string[] args, string? standardInput)
     {
-        var (savedOut, savedErr) = (Console.Out, Console.Error);
+        var (savedOut, savedErr, savedIn) = (Console.Out, Console.Error, Console.In);
+        if (standardInput is not null) Console.SetIn(new StringReader(standardInput));
         using var output = new StringWriter();
         using var error = new StringWriter();
         Console.SetOut(output);
         Console.SetError(error);
         try { return (await CommandLine.RunAsync(args), output.ToString(), error.ToString()); }
-        finally { Console.SetOut(savedOut); Console.SetError(savedErr); }
+        finally { Console.SetOut(savedOut); Console.SetError(savedErr); Console.SetIn(savedIn); }
     }
 }

@@ -131,6 +131,31 @@ public sealed class StoryPageTests(PostgresFixture postgres) : PipelineTest(post
     }
 
     [Fact]
+    public async Task A_watchs_hits_leave_as_text_json_and_csv_and_a_password_is_hashed()
+    {
+        var (host, _, database) = await StartAsync();
+        using var __ = host;
+        await using var web = host.Services.GetRequiredService<WebServer>();
+        string[] cli = [$"--FeedWatcher:Database:ConnectionString={database}", $"--FeedWatcher:StateDirectory={StateDirectory}"];
+        var (exit, csv, error) = await CliRunner.RunAsync(["hits", "--watch", "afghanistan peace talks", "--format", "csv", .. cli]);
+        Assert.True(exit == 0, error);
+        var lines = csv.Trim().Split('\n');
+        Assert.Equal("item,published,watch,score,feed,title,link,matched", lines[0]);
+        Assert.Equal(4, lines.Length);
+        Assert.Contains(lines, l => l.Contains(",Wire A,\"Afghanistan: Lavrov invites the Taliban & Kabul to \"\"Astana talks\"\" after the Moscow conference\",http://example.org/a-2,", StringComparison.Ordinal));
+        (exit, var json, error) = await CliRunner.RunAsync(["hits", "--watch", "Afghanistan peace talks", "--format", "json", "--since", "2017-04-16", .. cli]);
+        Assert.Equal((0, ""), (exit, json.Trim()));
+        (exit, var text, error) = await CliRunner.RunAsync(["hits", "--watch", "Afghanistan peace talks", .. cli]);
+        Assert.Matches(@"2017-04-15 05:00  [01]\.\d\d  Wire B: Moscow conference on Afghanistan ends with a call for Taliban talks  http://example.org/b-1", text);
+        Assert.Contains("3 hits for Afghanistan peace talks", error, StringComparison.Ordinal);
+
+        (exit, var hash, error) = await CliRunner.RunAsync(["web", "hash-password"], standardInput: "correct horse\n");
+        Assert.True(exit == 0, error);
+        Assert.True(Passwords.Verify("correct horse", hash.Trim()));
+        Assert.False(Passwords.Verify("wrong", hash.Trim()));
+    }
+
+    [Fact]
     public async Task With_a_password_the_pages_ask_for_it_first()
     {
         var (host, address, _) = await StartAsync(new() { ["FeedWatcher:Web:PasswordHash"] = Passwords.Hash("correct horse") });
