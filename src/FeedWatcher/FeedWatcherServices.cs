@@ -109,6 +109,7 @@ public static class FeedWatcherServices
         AddScheduler(services, configured);
         services.AddHostedService<Heartbeat>(); // after the scheduler, so that its first beat finds it running
         services.AddSingleton<Web.WebServer>();
+        services.AddSingleton<Web.JudgementLinks>();
         if (configured.Web.Enabled)
             services.AddHostedService(sp => sp.GetRequiredService<Web.WebServer>());
         services.AddHostedService<Watchdog>();

@@ -21,7 +21,18 @@ public static class WebCommands
             Console.WriteLine(Web.Passwords.Hash(password));
             return 0;
         });
-        return new Command("web", "The story pages (FeedWatcher:Web).") { hash };
+        var revoke = new Option<bool>("--revoke") { Description = "Remove the older keys too: the judgement links they signed stop working." };
+        var rotate = new Command("rotate-key", "Make a new key to sign digests' judgement links; links signed before keep working unless --revoke.") { revoke };
+        rotate.SetAction(r => AppHost.WithHostAsync(CommandLine.Settings(r), async host =>
+        {
+            await host.Services.GetRequiredService<Storage.Migrator>().MigrateAsync();
+            await host.Services.GetRequiredService<Web.JudgementLinks>().RotateAsync(r.GetValue(revoke));
+            Console.WriteLine(r.GetValue(revoke)
+                ? "A new key signs judgement links from now on; the older keys are removed, and the links they signed no longer work."
+                : $"A new key signs judgement links from now on; links signed before keep working until they expire ({Web.JudgementLinks.Lifetime.TotalDays:0} days).");
+            return 0;
+        }, dataCommand: true));
+        return new Command("web", "The story pages (FeedWatcher:Web).") { hash, rotate };
     }
 
     static string? ReadPassword()

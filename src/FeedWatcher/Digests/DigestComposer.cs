@@ -21,9 +21,17 @@ public sealed record DigestDraft(
     IReadOnlyList<DigestStory> Stories,
     int Waiting,
     IReadOnlyList<FeedRow> Attention,
-    IReadOnlyList<UndeliveredDigest> Undelivered)
+    IReadOnlyList<UndeliveredDigest> Undelivered,
+    DigestLinks? Links = null)
 {
     public bool IsEmpty => Stories.Count == 0 && Attention.Count == 0 && Undelivered.Count == 0;
+}
+
+/// <summary>The links a digest carries when the story pages have a public address: each watch's page, and for each
+/// story's hit a signed link that judges it relevant and one that judges it not relevant.</summary>
+public sealed record DigestLinks(string BaseUrl, IReadOnlyDictionary<long, (string Relevant, string NotRelevant)> Judge)
+{
+    public string WatchPage(string watch) => BaseUrl.TrimEnd('/') + Web.StoryPages.PathOf(watch);
 }
 
 /// <summary>Renders a digest as one email: <c>multipart/alternative</c> with plain text and HTML (inline styles,
@@ -87,6 +95,25 @@ public static class DigestComposer
     static string Format(DateTime utc, TimeZoneInfo zone) =>
         TimeZoneInfo.ConvertTimeFromUtc(DateTime.SpecifyKind(utc, DateTimeKind.Utc), zone).ToString("ddd d MMM yyyy HH:mm", Culture);
 
+    // What made the story a hit, in the reader's terms; the scores and the full evidence are on the watch's page.
+    static string Why(DigestItem lead) =>
+        lead.Explanation?.ForReader() ?? $"names {string.Join(", ", lead.Hits[0].Matched)}";
+
+    // The other outlets that carried the story, in one line: "Also in Wire B, Wire C and 13 more".
+    static string? AlsoIn(DigestStory story)
+    {
+        var outlets = story.AlsoReported.Select(i => i.Feed).Distinct(StringComparer.Ordinal).ToList();
+        return outlets.Count switch
+        {
+            0 => null,
+            <= 3 => "Also in " + (outlets.Count == 1 ? outlets[0] : $"{string.Join(", ", outlets[..^1])} and {outlets[^1]}"),
+            _ => $"Also in {outlets[0]}, {outlets[1]} and {outlets.Count - 2} more",
+        };
+    }
+
+    static (string Relevant, string NotRelevant)? Judge(DigestDraft draft, DigestStory story) =>
+        draft.Links is { } links && links.Judge.TryGetValue(story.Lead.Hits[0].HitId, out var judge) ? judge : null;
+
     static string Footer(DigestDraft draft) =>
         $"Sent by FeedWatcher as the digest {Quote(draft.Options.Name)}. Watches (keywords, aliases, seed, MinScore) are set under "
         + "FeedWatcher:Watches, and this digest's recipients, schedule and limits under FeedWatcher:Digests, in FeedWatcher's appsettings.json.";
@@ -100,6 +127,7 @@ public static class DigestComposer
         foreach (var group in groups)
         {
             text.AppendLine().AppendLine(Culture, $"== {group.Key} ({group.Count()}) ==");
+            if (draft.Links is { } pages) text.AppendLine(Culture, $"The story so far: {pages.WatchPage(group.Key)}");
             foreach (var story in group)
             {
                 var lead = story.Lead;
@@ -108,11 +136,11 @@ public static class DigestComposer
                 if (lead.Link is not null) text.AppendLine(Culture, $"  {lead.Link}");
                 if (Snippet(lead) is { Count: > 0 } snippet)
                     text.AppendLine(Culture, $"  {string.Concat(snippet.Select(s => s.Highlight ? $"*{s.Text}*" : s.Text))}");
-                text.AppendLine(Culture, $"  Matched: {string.Join(", ", lead.Hits[0].Matched)}");
-                if (lead.Explanation is { } why) text.AppendLine(Culture, $"  Why: {why}");
+                text.AppendLine(Culture, $"  Why: {Why(lead)}");
                 if (story.Watches.Count > 1) text.AppendLine(Culture, $"  Also matches: {string.Join(", ", story.Watches.Skip(1))}");
-                foreach (var other in story.AlsoReported)
-                    text.AppendLine(Culture, $"  Also reported by {other.Feed}: {other.Title}{(other.Link is null ? "" : $" <{other.Link}>")}");
+                if (AlsoIn(story) is { } also) text.AppendLine(Culture, $"  {also}");
+                if (Judge(draft, story) is (var relevant, var notRelevant))
+                    text.AppendLine(Culture, $"  Relevant: {relevant}").AppendLine(Culture, $"  Not relevant: {notRelevant}");
             }
         }
         if (draft.Attention.Count > 0)
@@ -148,7 +176,10 @@ public static class DigestComposer
         html.Append(Culture, $"<tr><td style=\"font-size:13px;color:#666;padding-bottom:12px;\">{E(when)} &middot; {E(summary)}</td></tr>");
         foreach (var group in groups)
         {
-            html.Append(Culture, $"<tr><td style=\"font-size:16px;font-weight:bold;border-bottom:2px solid #ddd;padding:12px 0 4px;\">{E(group.Key)} ({group.Count()})</td></tr>");
+            html.Append(Culture, $"<tr><td style=\"font-size:16px;font-weight:bold;border-bottom:2px solid #ddd;padding:12px 0 4px;\">{E(group.Key)} ({group.Count()})");
+            if (draft.Links is { } pages)
+                html.Append(Culture, $" <a href=\"{E(pages.WatchPage(group.Key))}\" style=\"font-size:12px;font-weight:normal;color:#1a4d8f;\">the story so far</a>");
+            html.Append("</td></tr>");
             foreach (var story in group)
             {
                 var lead = story.Lead;
@@ -162,11 +193,11 @@ public static class DigestComposer
                         html.Append(highlight ? $"<strong style=\"background-color:#fff3b0;\">{E(part)}</strong>" : E(part));
                     html.Append("</div>");
                 }
-                html.Append(Culture, $"<div style=\"font-size:12px;color:#444;\">Matched: {E(string.Join(", ", lead.Hits[0].Matched))}</div>");
-                if (lead.Explanation is { } why) html.Append(Culture, $"<div style=\"{Small}\">Why: {E(why.ToString())}</div>");
+                html.Append(Culture, $"<div style=\"{Small}\">Why: {E(Why(lead))}</div>");
                 if (story.Watches.Count > 1) html.Append(Culture, $"<div style=\"{Small}\">Also matches: {E(string.Join(", ", story.Watches.Skip(1)))}</div>");
-                foreach (var other in story.AlsoReported)
-                    html.Append(Culture, $"<div style=\"{Small}\">Also reported by {E(other.Feed)}: {Linked(other.Title, other.Link, "color:#1a4d8f;")}</div>");
+                if (AlsoIn(story) is { } also) html.Append(Culture, $"<div style=\"{Small}\">{E(also)}</div>");
+                if (Judge(draft, story) is (var relevant, var notRelevant))
+                    html.Append(Culture, $"<div style=\"font-size:12px;padding-top:4px;\"><a href=\"{E(relevant)}\" style=\"color:#1a4d8f;\">Relevant</a> &middot; <a href=\"{E(notRelevant)}\" style=\"color:#1a4d8f;\">Not relevant</a></div>");
                 html.Append("</td></tr>");
             }
         }

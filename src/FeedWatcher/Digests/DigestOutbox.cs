@@ -30,6 +30,7 @@ public sealed class DigestOutbox(
     IOptionsMonitor<FeedWatcherOptions> options,
     TimeProvider clock,
     Observability.FeedWatcherMetrics metrics,
+    Web.JudgementLinks links,
     ILogger<DigestOutbox> logger)
 {
     public static readonly TimeSpan GiveUpAfter = TimeSpan.FromDays(2), FirstRetry = TimeSpan.FromMinutes(1), LongestRetry = TimeSpan.FromHours(1);
@@ -103,7 +104,18 @@ public sealed class DigestOutbox(
             attention = await feeds.NeedingAttentionAsync([.. options.CurrentValue.Feeds.Select(f => f.Url)], movedSince, cancellationToken);
             undelivered = await DigestStore.UnreportedFailuresAsync(connection, transaction, digest.Name);
         }
-        return new DigestDraft(digest, period, now, stories, Math.Max(0, waiting), attention, undelivered);
+        return new DigestDraft(digest, period, now, stories, Math.Max(0, waiting), attention, undelivered, await LinksAsync(stories, cancellationToken));
+    }
+
+    // With a public address for the story pages, each story's hit gets its signed judgement links.
+    async Task<DigestLinks?> LinksAsync(IReadOnlyList<DigestStory> stories, CancellationToken cancellationToken)
+    {
+        if (options.CurrentValue.Web.PublicBaseUrl is not { Length: > 0 } baseUrl) return null;
+        var judge = new Dictionary<long, (string, string)>();
+        foreach (var hit in stories.Select(s => s.Lead.Hits[0]))
+            judge[hit.HitId] = ($"{baseUrl.TrimEnd('/')}/j/{await links.IssueAsync(hit.HitId, true, cancellationToken)}",
+                $"{baseUrl.TrimEnd('/')}/j/{await links.IssueAsync(hit.HitId, false, cancellationToken)}");
+        return new DigestLinks(baseUrl, judge);
     }
 
     /// <summary>Sends every digest that is due, one at a time; returns what became of each.</summary>

@@ -23,6 +23,18 @@ public sealed record WatchExplanation(
     /// <summary>How explanations are stored (hits.explanation) and printed by match and backtest.</summary>
     public static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
+    /// <summary>Why, as a reader of the digest wants it, without the scores: "names Afghanistan, Taliban talks; shares
+    /// taliban, lavrov with the seed story; astana with earlier hits".</summary>
+    public string ForReader()
+    {
+        var parts = new List<string>();
+        if (Matched.Count > 0)
+            parts.Add("names " + string.Join(", ", Matched.Select(m => m.ToString()[..^(m.Field.Length + 4)]).Distinct(StringComparer.Ordinal)));
+        if (SeedTerms.Count > 0) parts.Add($"shares {string.Join(", ", SeedTerms)} with the seed story");
+        if (LearntTerms.Count > 0) parts.Add($"{string.Join(", ", LearntTerms.Select(t => t.Split(" (")[0]))} with earlier hits");
+        return parts.Count == 0 ? "close to the seed story" : string.Join("; ", parts);
+    }
+
     /// <summary>One line for people: "Afghanistan in title; ISIL (as Daesh) in summary; like the seed in
     /// nangarhar, moab; score 0.71 = keywords 0.80 x 0.4 + seed 0.65 x 0.6".</summary>
     public override string ToString()

@@ -86,6 +86,17 @@ public sealed class HitStore(NpgsqlDataSource dataSource)
             cancellationToken: cancellationToken))).AsList();
     }
 
+    /// <summary>One hit, by its number; null when there is none.</summary>
+    public async Task<DigestHit?> ByIdAsync(long hitId, CancellationToken cancellationToken = default)
+    {
+        const string sql = $"""
+            {Select}
+            WHERE h.id = @Id
+            """;
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QueryFirstOrDefaultAsync<DigestHit>(new CommandDefinition(sql, new { Id = hitId }, cancellationToken: cancellationToken));
+    }
+
     /// <summary>One hit, by its item and watch; null when the item is no hit for it.</summary>
     public async Task<DigestHit?> FindAsync(string watch, long itemId, CancellationToken cancellationToken = default)
     {

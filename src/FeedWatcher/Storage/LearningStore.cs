@@ -19,13 +19,22 @@ public sealed record WatchWord(string Watch, string Word, bool Pinned);
 /// and banned (<c>watch_words</c>) and the resets (<c>watch_resets</c>).</summary>
 public sealed class LearningStore(NpgsqlDataSource dataSource)
 {
-    /// <summary>Records that the reader judged the item relevant or not for the watch.</summary>
-    public async Task AddAsync(string watch, long itemId, bool relevant, CancellationToken cancellationToken = default)
+    /// <summary>Records that the reader judged the item relevant or not for the watch; given with a digest's link, that
+    /// link's signature, and then false when the link was used before (nothing is recorded).</summary>
+    public async Task<bool> AddAsync(string watch, long itemId, bool relevant, string? link = null, CancellationToken cancellationToken = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(
-            "INSERT INTO judgements (watch, item_id, relevant) VALUES (@Watch, @ItemId, @Relevant)",
-            new { Watch = watch, ItemId = itemId, Relevant = relevant }, cancellationToken: cancellationToken));
+        return await connection.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO judgements (watch, item_id, relevant, link) VALUES (@Watch, @ItemId, @Relevant, @Link) ON CONFLICT (link) WHERE link IS NOT NULL DO NOTHING",
+            new { Watch = watch, ItemId = itemId, Relevant = relevant, Link = link }, cancellationToken: cancellationToken)) == 1;
+    }
+
+    /// <summary>When a digest's link was used, if it was.</summary>
+    public async Task<DateTime?> LinkUsedAsync(string link, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<DateTime?>(new CommandDefinition(
+            "SELECT judged_at FROM judgements WHERE link = @Link", new { Link = link }, cancellationToken: cancellationToken));
     }
 
     /// <summary>What the watches learn from after the hit and judgement given, in the order it happened: the hits that

@@ -28,6 +28,7 @@ public sealed class StoryPages(
     IOptionsMonitor<FeedWatcherOptions> options,
     FeedWatcherMetrics metrics,
     TimeProvider clock,
+    JudgementLinks links,
     IAntiforgery antiforgery)
 {
     /// <summary>Hits per page of a timeline.</summary>
@@ -194,15 +195,60 @@ public sealed class StoryPages(
             return Problem(400, "Not understood", "A judgement names an item and says relevant or not-relevant.");
         var hit = await hits.FindAsync(watch.Name, itemId, context.RequestAborted);
         if (hit is null) return Problem(404, "No such hit", $"Item {itemId} is no hit for {watch.Name}.");
-        var (title, body) = await RecordAsync(watch.Name, hit, relevant.Value, "page", context.RequestAborted);
+        var (title, body) = (await RecordAsync(watch.Name, hit, relevant.Value, "page", null, context.RequestAborted))!.Value;
         return Page(title, body);
     }
 
-    /// <summary>Records a judgement, has the watch learn it at once, and says what changed in what it learnt.</summary>
-    internal async Task<(string Title, string Body)> RecordAsync(string watch, DigestHit hit, bool relevant, string from, CancellationToken ct)
+    /// <summary>A digest's judgement link, opened: what it would record, and a button that records it (a mail scanner
+    /// that fetches the link changes nothing).</summary>
+    public async Task<IResult> LinkAsync(HttpContext context, string token)
+    {
+        metrics.PageServed("judgement");
+        var (link, hit, refused) = await OpenLinkAsync(token, context.RequestAborted);
+        if (refused is not null) return refused;
+        var verdict = link!.Relevant ? "relevant" : "not relevant";
+        var form = Form($"/j/{token}", antiforgery.GetAndStoreTokens(context).RequestToken!, "", $"Yes, it is {verdict}");
+        return Page($"Judge {verdict}?", $"""
+            <h1>Is this {verdict}?</h1>
+            <p class="entry-title">{Link(hit!.Title, hit.Link)}</p>
+            <p class="muted">In {E(hit.Feed)} · {hit.PublishedAt:yyyy-MM-dd HH:mm} UTC · a hit for {E(hit.Watch)}</p>
+            <p>{form}</p>
+            <p class="muted">The watch learns from it at once. <a href="{E(PathOf(hit.Watch))}">The story so far</a></p>
+            """);
+    }
+
+    /// <summary>A digest's judgement link, confirmed: recorded once, learnt at once.</summary>
+    public async Task<IResult> UseLinkAsync(HttpContext context, string token)
+    {
+        if (await Refused(context) is { } expired) return expired;
+        var (link, hit, refused) = await OpenLinkAsync(token, context.RequestAborted);
+        if (refused is not null) return refused;
+        if (await RecordAsync(hit!.Watch, hit, link!.Relevant, "link", link.Signature, context.RequestAborted) is not { } recorded)
+            return Problem(409, "This link was used already", "It records one judgement, and it has. Nothing was changed.");
+        return Page(recorded.Title, recorded.Body);
+    }
+
+    // The link's hit, or the page that says why the link is refused: forged, expired, used, or its hit gone.
+    async Task<(JudgementLink? Link, DigestHit? Hit, IResult? Refused)> OpenLinkAsync(string token, CancellationToken ct)
+    {
+        var (link, refused) = await links.ReadAsync(token, ct);
+        if (refused == "expired")
+            return (null, null, Problem(410, "This link has expired", $"Judgement links work for {JudgementLinks.Lifetime.TotalDays:0} days. Nothing was changed; judge the story on its watch's page instead."));
+        if (link is null)
+            return (null, null, Problem(400, "This link is not valid", "It is not a link FeedWatcher issued, or it was changed on the way. Nothing was changed."));
+        if (await learning.LinkUsedAsync(link.Signature, ct) is { } used)
+            return (null, null, Problem(409, "This link was used already", $"It recorded its judgement on {used:yyyy-MM-dd HH:mm} UTC. Nothing was changed."));
+        if (await hits.ByIdAsync(link.HitId, ct) is not { } hit)
+            return (null, null, Problem(404, "No such hit", "The hit this link judges is no longer stored. Nothing was changed."));
+        return (link, hit, null);
+    }
+
+    /// <summary>Records a judgement, has the watch learn it at once, and says what changed in what it learnt; null when
+    /// the link it came with was used before.</summary>
+    async Task<(string Title, string Body)?> RecordAsync(string watch, DigestHit hit, bool relevant, string from, string? link, CancellationToken ct)
     {
         var before = watches.Current.LearntBy(watch)?.Words.Select(w => w.Text).ToList() ?? [];
-        await learning.AddAsync(watch, hit.ItemId, relevant, ct);
+        if (!await learning.AddAsync(watch, hit.ItemId, relevant, link, ct)) return null;
         await teach.ApplyNewAsync(ct);
         metrics.Judged(relevant, from);
         var after = watches.Current.LearntBy(watch)?.Words.Select(w => w.Text).ToList() ?? [];

@@ -69,6 +69,9 @@ public sealed class WebServer(IServiceProvider services, IOptions<FeedWatcherOpt
             await context.SignInAsync(new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, "reader")], CookieAuthenticationDefaults.AuthenticationScheme)));
             return Results.LocalRedirect(back.StartsWith('/') && !back.StartsWith("//", StringComparison.Ordinal) ? back : "/watches");
         });
+        // A digest's judgement link works without a login, only as issued.
+        app.MapGet("/j/{token}", (StoryPages p, HttpContext c, string token) => p.LinkAsync(c, token));
+        app.MapPost("/j/{token}", (StoryPages p, HttpContext c, string token) => p.UseLinkAsync(c, token)).DisableAntiforgery();
         var pages = app.MapGroup("/watches");
         if (password is not null) pages.RequireAuthorization();
         pages.MapGet("", (StoryPages p, HttpContext c) => p.WatchesAsync(c));

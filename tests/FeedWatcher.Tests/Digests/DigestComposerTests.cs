@@ -45,7 +45,8 @@ public class DigestComposerTests
         var text = message.TextBody!.ReplaceLineEndings("\n");
         Assert.Contains("== Afghanistan peace talks (2) ==", text);
         Assert.Contains("== Border security (1) ==", text);
-        Assert.Contains("* Moscow meeting ends\n  World desk, Fri 14 Apr 2017 17:05\n  http://example.org/a\n  Matched: Afghanistan, Moscow conference", text);
+        Assert.Contains("* Moscow meeting ends\n  World desk, Fri 14 Apr 2017 17:05\n  http://example.org/a\n  Why: names Afghanistan, Moscow conference", text);
+        Assert.DoesNotContain("/j/", text); // no judgement links without the pages' public address
         Assert.True(text.IndexOf("Moscow meeting ends", StringComparison.Ordinal) < text.IndexOf("Kabul responds", StringComparison.Ordinal));
         Assert.Contains("FeedWatcher:Watches", text); // the footer says where watches are changed
 
@@ -70,9 +71,18 @@ public class DigestComposerTests
         var text = message.TextBody!.ReplaceLineEndings("\n");
         Assert.Single(Regex.Matches(text, @"^\* ", RegexOptions.Multiline));
         Assert.Contains("  Also matches: Military\n", text);
-        Assert.Contains("  Also reported by Wire: US Drops Largest Non-Nuclear Bomb on Nangarhar! <http://other.example/x>\n", text);
-        Assert.Contains("  Also reported by Aggregator: Same link, other title", text);
-        Assert.Contains("Also reported by Wire: <a href=\"http://other.example/x\"", message.HtmlBody);
+        Assert.Contains("  Also in Wire and Aggregator\n", text);
+        Assert.Contains("Also in Wire and Aggregator</div>", message.HtmlBody);
+    }
+
+    [Fact]
+    public void A_story_carried_by_many_outlets_names_them_in_one_line()
+    {
+        var message = Compose([.. Enumerable.Range(0, 16).Select(i => Hit(i, "Afghanistan peace talks", "US drops largest non-nuclear bomb on Nangarhar",
+            link: $"http://outlet{i}.example/x", feed: $"Outlet {i:00}", score: 0.9 - i * 0.01))]);
+        var text = message.TextBody!.ReplaceLineEndings("\n");
+        Assert.Single(Regex.Matches(text, @"^\* ", RegexOptions.Multiline));
+        Assert.Contains("  Also in Outlet 01, Outlet 02 and 13 more\n", text);
     }
 
     [Fact]
@@ -194,7 +204,12 @@ public class DigestComposerTests
         };
         var failing = new FeedRow { Url = "http://a.example/feed", Name = "Regional", ConsecutiveFailures = 2, LastError = "timed out after 30 s" };
         var message = DigestComposer.Compose(new DigestDraft(Options, "2017-04-22T06:00:00.0000000Z", new DateTimeOffset(2017, 4, 22, 6, 0, 0, TimeSpan.Zero),
-            DigestPlan.Stories(hits, (_, _) => false, 50), 4, [failing], []));
+            DigestPlan.Stories(hits, (_, _) => false, 50), 4, [failing], [],
+            new DigestLinks("https://pages.example/feedwatcher/", new Dictionary<long, (string, string)>
+            {
+                [1] = ("https://pages.example/feedwatcher/j/relevant-1", "https://pages.example/feedwatcher/j/not-relevant-1"),
+                [3] = ("https://pages.example/feedwatcher/j/relevant-3", "https://pages.example/feedwatcher/j/not-relevant-3"),
+            })));
 
         Golden("digest.txt", message.TextBody!);
         Golden("digest.html", message.HtmlBody!);

@@ -1,4 +1,6 @@
+using System.Text.RegularExpressions;
 using Dapper;
+using FeedWatcher.Digests;
 using FeedWatcher.Feeds;
 using FeedWatcher.Tests.Infrastructure;
 using FeedWatcher.Web;
@@ -112,6 +114,60 @@ public sealed class StoryPageTests(PostgresFixture postgres) : PipelineTest(post
         Assert.Equal("application/atom+xml", atom.Content.Headers.ContentType!.MediaType);
         var parsed = FeedParser.Parse(await atom.Content.ReadAsByteArrayAsync());
         Assert.Equal(3, parsed.Entries.Count);
+    }
+
+    [Fact]
+    public async Task A_digests_signed_links_judge_once_and_only_as_issued()
+    {
+        await using var smtp = await SmtpTestServer.StartAsync();
+        var port = SmtpTestServer.FreePort();
+        var settings = SmtpSettings(smtp.Port);
+        settings["FeedWatcher:Web:Listen"] = $"http://127.0.0.1:{port}";
+        settings["FeedWatcher:Web:PublicBaseUrl"] = $"http://127.0.0.1:{port}/";
+        var (host, address, database) = await StartAsync(settings);
+        using var _ = host;
+        await using var web = host.Services.GetRequiredService<WebServer>();
+        var outbox = host.Services.GetRequiredService<DigestOutbox>();
+        Assert.NotNull(await outbox.CreateAsync(outbox.Find("Daily")!, "test:links"));
+        await outbox.DeliverDueAsync();
+        var text = (await smtp.NextAsync(TimeSpan.FromSeconds(10))).TextBody!.ReplaceLineEndings("\n");
+        Assert.Contains($"The story so far: http://127.0.0.1:{port}/watches/Afghanistan%20peace%20talks", text, StringComparison.Ordinal);
+        var relevant = Regex.Matches(text, @"^  Relevant: (\S+)$", RegexOptions.Multiline).Select(m => m.Groups[1].Value).ToList();
+        var notRelevant = Regex.Matches(text, @"^  Not relevant: (\S+)$", RegexOptions.Multiline).Select(m => m.Groups[1].Value).ToList();
+        Assert.Equal(2, relevant.Count); // one per story
+        await using var connection = new NpgsqlConnection(database);
+        async Task<long> Judgements() => await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM judgements");
+
+        var (playwright, browser) = await Browser.LaunchAsync();
+        using var __ = playwright;
+        await using var ___ = browser;
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions { JavaScriptEnabled = false });
+        // Opening the link (as a mail scanner does) changes nothing; the button does, once.
+        Assert.Equal(200, (await page.GotoAsync(relevant[0]))!.Status);
+        Assert.Equal("Is this relevant?", await page.InnerTextAsync("h1"));
+        Assert.Equal(0, await Judgements());
+        await page.ClickAsync("button[type=submit]");
+        Assert.Equal("Judged relevant", await page.InnerTextAsync("h1"));
+        Assert.Equal(1, await Judgements());
+        await page.GoBackAsync();
+        await page.ReloadAsync();
+        Assert.Equal("This link was used already", await page.InnerTextAsync("h1"));
+
+        // A changed link, and one past its time, are refused with a page that says so.
+        var forged = relevant[1][..^2] + (relevant[1][^2] == 'A' ? 'B' : 'A') + relevant[1][^1];
+        Assert.Equal(400, (await page.GotoAsync(forged))!.Status);
+        Assert.Equal("This link is not valid", await page.InnerTextAsync("h1"));
+        Clock.Advance(JudgementLinks.Lifetime + TimeSpan.FromDays(1));
+        Assert.Equal(410, (await page.GotoAsync(notRelevant[1]))!.Status);
+        Assert.Equal("This link has expired", await page.InnerTextAsync("h1"));
+        Assert.Equal(1, await Judgements());
+        Clock.Advance(-JudgementLinks.Lifetime);
+        Assert.Equal(200, (await page.GotoAsync(relevant[1]))!.Status);
+
+        // A key rotated with --revoke: the links it signed stop working.
+        var (exit, _, error) = await CliRunner.RunAsync(["web", "rotate-key", "--revoke", $"--FeedWatcher:Database:ConnectionString={database}", $"--FeedWatcher:StateDirectory={StateDirectory}"]);
+        Assert.True(exit == 0, error);
+        Assert.Equal(400, (await page.GotoAsync(relevant[1]))!.Status);
     }
 
     [Fact]
