@@ -29,7 +29,8 @@ public static class StatusCommand
         string Database,
         IReadOnlyList<object> Workers,
         object? Feeds,
-        object? Digests);
+        object? Digests,
+        object Web);
 
     static async Task<int> RunAsync(IHost host, bool json)
     {
@@ -108,10 +109,11 @@ public static class StatusCommand
             problems.Add("the database cannot be reached: " + e.Message);
         }
 
+        var web = await WebAsync(host.Services.GetRequiredService<IOptions<FeedWatcherOptions>>().Value.Web, workers.Count > 0, lines, warnings);
         var healthy = problems.Count == 0;
         if (json)
         {
-            Console.WriteLine(JsonSerializer.Serialize(new Report(healthy, problems, warnings, database, workers, feeds, digests), JsonOptions));
+            Console.WriteLine(JsonSerializer.Serialize(new Report(healthy, problems, warnings, database, workers, feeds, digests, web), JsonOptions));
         }
         else
         {
@@ -121,6 +123,34 @@ public static class StatusCommand
             foreach (var warning in warnings) Console.WriteLine($"warning:   {warning}");
         }
         return healthy ? 0 : 1;
+    }
+
+    // The story pages: off, or where they are and whether they answer (asked at /healthz when a worker runs).
+    static async Task<object> WebAsync(WebOptions web, bool workerRunning, List<string> lines, List<string> warnings)
+    {
+        if (!web.Enabled)
+        {
+            lines.Add("pages      off (FeedWatcher:Web:Enabled)");
+            return new { enabled = false };
+        }
+        var pages = $"{(web.PublicBaseUrl is { Length: > 0 } publicUrl ? publicUrl.TrimEnd('/') : web.Listen.TrimEnd('/'))}/watches";
+        string answer;
+        if (!workerRunning || new Uri(web.Listen).Port == 0) answer = "not asked";
+        else
+        {
+            try
+            {
+                using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(3) };
+                answer = (await http.GetAsync(new Uri(new Uri(web.Listen.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal)), "/healthz"))).IsSuccessStatusCode ? "answering" : "not answering";
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                answer = "not answering";
+            }
+            if (answer != "answering") warnings.Add($"the story pages do not answer at {web.Listen}");
+        }
+        lines.Add($"pages      {pages}, {answer}{(string.IsNullOrEmpty(web.PasswordHash) ? "" : ", password asked")}");
+        return new { enabled = true, url = pages, answer, password = !string.IsNullOrEmpty(web.PasswordHash) };
     }
 
     static readonly JsonSerializerOptions JsonOptions = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };

@@ -53,6 +53,9 @@ public static class WatchCommands
             }
             Console.WriteLine($"{profile.Watch}: learnt from {Words.Count(profile.ConfidentHits, "confident hit")} and {Words.Count(profile.JudgedRelevant + profile.JudgedNotRelevant, "judgement")} " +
                 $"({profile.JudgedRelevant} relevant, {profile.JudgedNotRelevant} not)");
+            var web = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<FeedWatcherOptions>>().Value.Web;
+            if (web.Enabled)
+                Console.WriteLine($"Page: {(web.PublicBaseUrl is { Length: > 0 } publicUrl ? publicUrl : web.Listen).TrimEnd('/')}{Web.StoryPages.PathOf(profile.Watch)}");
             if (profile.Pinned.Count > 0) Console.WriteLine($"Pinned: {string.Join(", ", profile.Pinned)}");
             if (profile.Banned.Count > 0) Console.WriteLine($"Banned: {string.Join(", ", profile.Banned)}");
             if (profile.Words.Count == 0)

@@ -84,6 +84,7 @@ static class Html
         .verdict { font-size: .85rem; font-weight: 600; }
         table.profile { border-collapse: collapse; width: 100%; font-size: .9rem; }
         table.profile td, table.profile th { text-align: left; padding: .3rem .4rem .3rem 0; border-bottom: 1px solid var(--line); vertical-align: top; }
+        table.profile td:last-child { white-space: nowrap; text-align: right; }
         .notice { padding: .6rem .8rem; border: 1px solid var(--accent); border-radius: .3rem; margin: .6rem 0; }
         nav.pages { display: flex; justify-content: space-between; margin: 1rem 0; }
         label { display: block; margin: .5rem 0 .2rem; }

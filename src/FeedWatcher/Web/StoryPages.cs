@@ -99,7 +99,7 @@ public sealed class StoryPages(
 
         body.Append("<h2>Timeline</h2>");
         if (shown.Count == 0) body.Append("<p class=\"muted\">No hits yet.</p>");
-        foreach (var day in Stories(shown, ct).GroupBy(s => DateOnly.FromDateTime(s.Lead.PublishedAt)).OrderByDescending(g => g.Key))
+        foreach (var day in Stories(watch, shown).GroupBy(s => DateOnly.FromDateTime(s.Lead.PublishedAt)).OrderByDescending(g => g.Key))
         {
             body.Append(Culture, $"<h3>{day.Key:dddd d MMMM yyyy}</h3><ul class=\"timeline\">");
             foreach (var story in day.OrderByDescending(s => s.Score))
@@ -141,15 +141,18 @@ public sealed class StoryPages(
         Uri.TryCreate(link, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
             ? $"<a href=\"{E(link)}\" rel=\"noreferrer noopener\">{E(text)}</a>" : E(text);
 
-    // The page's hits as stories: one story reported by several outlets merged as the digest merges it.
-    List<DigestStory> Stories(List<DigestHit> shown, CancellationToken ct)
+    // The page's hits as stories: one story reported by several outlets merged as the digest merges it (same link, same
+    // title), and by the words the titles share beside the watch's own, without the digest's sentence model, which
+    // would take seconds a page.
+    List<DigestStory> Stories(CompiledWatch watch, List<DigestHit> shown)
     {
         if (shown.Count == 0) return [];
-        var sameStory = new SameStory(statistics, watches.Current.Aliases);
-        var distinct = shown.DistinctBy(h => h.ItemId).ToList();
-        var titles = sameStory.Prepare([.. distinct.Select(h => h.Title)], ct);
-        var byItem = distinct.Select((h, i) => (h.ItemId, Title: titles[i])).ToDictionary(x => x.ItemId, x => x.Title);
-        return [.. DigestPlan.Stories(shown, (a, b) => sameStory.Same(byItem[a.ItemId], byItem[b.ItemId]), int.MaxValue)];
+        var set = watches.Current;
+        var sameStory = new SameStory(statistics, set.Aliases);
+        var own = set.Analyze(new ItemText(string.Join(" ", watch.Keywords.Select(k => k.Text)), "")).Similarity.Select(t => t.Term)
+            .Concat(watch.Seed?.Keys ?? []).ToHashSet();
+        var analyzed = shown.DistinctBy(h => h.ItemId).ToDictionary(h => h.ItemId, h => set.Analyze(new ItemText(h.Title, "")));
+        return [.. DigestPlan.Stories(shown, (a, b) => sameStory.SameByWords(analyzed[a.ItemId], analyzed[b.ItemId], own), int.MaxValue)];
     }
 
     // What the watch learnt, each word with what taught it and pin / ban buttons; the words pinned and banned.

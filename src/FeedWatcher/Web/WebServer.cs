@@ -31,6 +31,7 @@ public sealed class WebServer(IServiceProvider services, IOptions<FeedWatcherOpt
         var web = options.Value.Web;
         var builder = WebApplication.CreateSlimBuilder();
         builder.Services.Replace(ServiceDescriptor.Singleton(services.GetRequiredService<ILoggerFactory>()));
+        builder.Services.AddSingleton<IHostLifetime, QuietLifetime>(); // the worker's own lifetime speaks for the process
         builder.WebHost.UseUrls(web.Listen);
         builder.Services.AddDataProtection().SetApplicationName("FeedWatcher")
             .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(options.Value.ResolveStateDirectory(), "web-keys")));
@@ -101,6 +102,13 @@ public sealed class WebServer(IServiceProvider services, IOptions<FeedWatcherOpt
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         if (_app is not null) await _app.StopAsync(cancellationToken);
+    }
+
+    // Starts and stops with the worker, saying nothing of its own.
+    sealed class QuietLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     public async ValueTask DisposeAsync()

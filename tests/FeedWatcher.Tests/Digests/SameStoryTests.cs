@@ -71,4 +71,19 @@ public sealed class SameStoryTests
         Assert.InRange(Score(sameStory, "Taliban agree to Moscow talks", "Storm closes schools"), 0, 0.3);
         Assert.Equal(0, Score(sameStory, "", "Storm closes schools"));
     }
+
+    [Fact]
+    public void By_words_alone_a_watchs_own_words_do_not_make_its_stories_one()
+    {
+        const string a = "US drops largest non-nuclear bomb on ISIL caves in Afghanistan's Nangarhar";
+        const string b = "Largest non-nuclear bomb dropped on Daesh caves in Nangarhar, Afghanistan";
+        const string c = "Moscow conference on Afghanistan ends with a call for Taliban talks";
+        const string d = "Lavrov invites the Taliban to Astana talks after the Moscow conference on Afghanistan";
+        var sameStory = Learnt(a, b, c, d);
+        var watch = new AnalyzedItem("Afghanistan Moscow conference Taliban talks", "", Aliases).Similarity.Select(t => t.Term).ToHashSet();
+        AnalyzedItem Of(string title) => new(title, "", Aliases);
+        Assert.True(sameStory.SameByWords(Of(a), Of(b), watch));
+        Assert.False(sameStory.SameByWords(Of(c), Of(d), watch));
+        Assert.True(sameStory.SharedTerms(Of(c), Of(d)) > sameStory.SharedTerms(Of(c), Of(d), watch)); // the watch's words alone joined them
+    }
 }

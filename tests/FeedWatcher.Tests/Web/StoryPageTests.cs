@@ -102,17 +102,32 @@ public sealed class StoryPageTests(PostgresFixture postgres) : PipelineTest(post
         await page.Locator(astana).GetByRole(AriaRole.Button, new() { Name = "Pin" }).ClickAsync();
         Assert.Equal("pinned", await page.Locator(astana).Locator("td:nth-child(2)").InnerTextAsync());
 
-        // It reads on a phone: nothing wider than the screen.
-        var wide = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new() { Width = 390, Height = 844 } });
-        await wide.GotoAsync(page.Url);
-        Assert.True(await wide.EvaluateAsync<bool>("document.documentElement.scrollWidth <= document.documentElement.clientWidth"));
-        await wide.CloseAsync();
+        // Not relevant: stored, and the entry marked.
+        await merged.GetByRole(AriaRole.Button, new() { Name = "Not relevant" }).ClickAsync();
+        Assert.Equal("Judged not relevant", await page.InnerTextAsync("h1"));
+        await page.ClickAsync("text=Back to Afghanistan peace talks");
+        Assert.Equal("Judged not relevant", await merged.Locator(".verdict").InnerTextAsync());
+        await using (var connection = new NpgsqlConnection(database))
+            Assert.Equal(1, await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM judgements WHERE NOT relevant"));
 
-        // The story as an Atom feed, read back by FeedWatcher's own parser.
+        // It reads on a phone: nothing wider than the screen.
+        foreach (var (width, name) in new[] { (390, "watch-page-phone.png"), (1280, "watch-page-desktop.png") })
+        {
+            var shown = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new() { Width = width, Height = 900 } });
+            await shown.GotoAsync(page.Url);
+            Assert.True(await shown.EvaluateAsync<bool>("document.documentElement.scrollWidth <= document.documentElement.clientWidth"));
+            await Screenshots.TakeAsync(shown, name);
+            await shown.CloseAsync();
+        }
+
+        // The story as an Atom feed, read back by FeedWatcher's own parser: the same hits as the page.
+        var onPage = new HashSet<string>();
+        foreach (var link in await page.Locator("ul.timeline .outlets a").AllAsync()) onPage.Add((await link.GetAttributeAsync("href"))!);
         using var http = new HttpClient();
         var atom = await http.GetAsync(new Uri(address, "/watches/afghanistan%20peace%20talks/feed.atom"));
         Assert.Equal("application/atom+xml", atom.Content.Headers.ContentType!.MediaType);
         var parsed = FeedParser.Parse(await atom.Content.ReadAsByteArrayAsync());
+        Assert.Equal(onPage.Order(), parsed.Entries.Select(e => e.Link!).Order());
         Assert.Equal(3, parsed.Entries.Count);
     }
 
@@ -130,7 +145,9 @@ public sealed class StoryPageTests(PostgresFixture postgres) : PipelineTest(post
         var outbox = host.Services.GetRequiredService<DigestOutbox>();
         Assert.NotNull(await outbox.CreateAsync(outbox.Find("Daily")!, "test:links"));
         await outbox.DeliverDueAsync();
-        var text = (await smtp.NextAsync(TimeSpan.FromSeconds(10))).TextBody!.ReplaceLineEndings("\n");
+        var message = await smtp.NextAsync(TimeSpan.FromSeconds(10));
+        var (text, html) = (message.TextBody!.ReplaceLineEndings("\n"), message.HtmlBody!);
+        Assert.Contains(">Relevant</a>", html, StringComparison.Ordinal);
         Assert.Contains($"The story so far: http://127.0.0.1:{port}/watches/Afghanistan%20peace%20talks", text, StringComparison.Ordinal);
         var relevant = Regex.Matches(text, @"^  Relevant: (\S+)$", RegexOptions.Multiline).Select(m => m.Groups[1].Value).ToList();
         var notRelevant = Regex.Matches(text, @"^  Not relevant: (\S+)$", RegexOptions.Multiline).Select(m => m.Groups[1].Value).ToList();
@@ -141,15 +158,27 @@ public sealed class StoryPageTests(PostgresFixture postgres) : PipelineTest(post
         var (playwright, browser) = await Browser.LaunchAsync();
         using var __ = playwright;
         await using var ___ = browser;
+        foreach (var (width, name) in new[] { (390, "digest-phone.png"), (1280, "digest-desktop.png") })
+        {
+            var mail = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new() { Width = width, Height = 900 } });
+            await mail.SetContentAsync(html);
+            await Screenshots.TakeAsync(mail, name);
+            await mail.CloseAsync();
+        }
         var page = await browser.NewPageAsync(new BrowserNewPageOptions { JavaScriptEnabled = false });
         // Opening the link (as a mail scanner does) changes nothing; the button does, once.
         Assert.Equal(200, (await page.GotoAsync(relevant[0]))!.Status);
         Assert.Equal("Is this relevant?", await page.InnerTextAsync("h1"));
         Assert.Equal(0, await Judgements());
+        var formToken = await page.Locator("input[name=__RequestVerificationToken]").GetAttributeAsync("value");
         await page.ClickAsync("button[type=submit]");
         Assert.Equal("Judged relevant", await page.InnerTextAsync("h1"));
         Assert.Equal(1, await Judgements());
-        await page.GoBackAsync();
+        // The same POST again (a second click, a replay) records nothing.
+        var replayed = await page.Context.APIRequest.PostAsync(relevant[0], new() { Form = page.Context.APIRequest.CreateFormData().Set("__RequestVerificationToken", formToken!) });
+        Assert.Equal(409, replayed.Status);
+        Assert.Contains("This link was used already", await replayed.TextAsync(), StringComparison.Ordinal);
+        Assert.Equal(1, await Judgements());
         await page.ReloadAsync();
         Assert.Equal("This link was used already", await page.InnerTextAsync("h1"));
 
@@ -184,6 +213,10 @@ public sealed class StoryPageTests(PostgresFixture postgres) : PipelineTest(post
         await using var connection = new NpgsqlConnection(database);
         Assert.Equal(0, await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM judgements"));
         Assert.Equal(404, (int)(await http.GetAsync(new Uri(address, "/watches/nothing-like-it"))).StatusCode);
+        Assert.Contains("\"web\":\"serving\"", await http.GetStringAsync(new Uri(address, "/healthz")), StringComparison.Ordinal);
+        var (_, show, _) = await CliRunner.RunAsync(["watches", "show", Watch, $"--FeedWatcher:Database:ConnectionString={database}", $"--FeedWatcher:StateDirectory={StateDirectory}",
+            "--FeedWatcher:Web:Enabled=true", "--FeedWatcher:Web:PublicBaseUrl=https://news.example/fw/"]);
+        Assert.Contains("Page: https://news.example/fw/watches/Afghanistan%20peace%20talks", show, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -220,6 +253,14 @@ public sealed class StoryPageTests(PostgresFixture postgres) : PipelineTest(post
         var (playwright, browser) = await Browser.LaunchAsync();
         using var ___ = playwright;
         await using var ____ = browser;
+        // Without the password: the pages, the feed and the changes are refused.
+        using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false });
+        foreach (var path in new[] { "/watches", "/watches/Afghanistan%20peace%20talks", "/watches/Afghanistan%20peace%20talks/feed.atom" })
+            Assert.StartsWith("/login", (await http.GetAsync(new Uri(address, path))).Headers.Location!.AbsolutePath, StringComparison.Ordinal);
+        var post = await http.PostAsync(new Uri(address, "/watches/Afghanistan%20peace%20talks/judgements"),
+            new FormUrlEncodedContent(new Dictionary<string, string> { ["item"] = "1", ["verdict"] = "relevant" }));
+        Assert.Equal(System.Net.HttpStatusCode.Redirect, post.StatusCode);
+
         var page = await browser.NewPageAsync();
         await page.GotoAsync(new Uri(address, "/watches").ToString());
         Assert.Equal("Sign in", await page.InnerTextAsync("h1"));
