@@ -97,9 +97,12 @@ done
 echo "systemd is up as PID 1 of its namespaces (host PID $pid)"
 
 inside bash -c 'cd /run/fwtest && deploy/install.sh --from /run/fwtest/publish --no-start'
-# The service polls nothing beyond loopback: one feed on a port where nothing listens.
-inside bash -c 'cat > /etc/feedwatcher/appsettings.json' <<'JSON'
-{ "FeedWatcher": { "Feeds": [ { "Url": "http://127.0.0.1:9/news.rss", "Name": "Loopback desk" } ] } }
+# The service polls nothing beyond loopback: one feed on a port where nothing listens. Its story pages are on,
+# on a free loopback port.
+web_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null || echo 18089)"
+inside bash -c 'cat > /etc/feedwatcher/appsettings.json' <<JSON
+{ "FeedWatcher": { "Feeds": [ { "Url": "http://127.0.0.1:9/news.rss", "Name": "Loopback desk" } ],
+  "Web": { "Enabled": true, "Listen": "http://127.0.0.1:$web_port" } } }
 JSON
 inside systemctl start --no-block feedwatcher.service
 ok=""
@@ -133,6 +136,8 @@ cat "$work/status.txt"
 [ -n "$healthy" ] || { echo "FAIL: feedwatcher status did not report healthy"; exit 1; }
 [ "$(inside systemctl show -p SubState --value feedwatcher.service)" = running ] || { echo "FAIL: the service stopped while status ran"; exit 1; }
 echo "feedwatcher status: healthy, exit 0"
+grep -q "^pages .*/watches, answering" "$work/status.txt" || { echo "FAIL: the story pages do not answer under the hardened unit"; exit 1; }
+echo "the story pages answer under the hardened unit"
 pinged="$(inside systemctl show -p WatchdogTimestampMonotonic --value feedwatcher.service)"
 [ -n "$pinged" ] && [ "$pinged" != 0 ] || { echo "FAIL: the watchdog was never pinged"; exit 1; }
 echo "watchdog pinged"

@@ -178,6 +178,7 @@ public sealed class StoryPages(
         }
         if (profile.Words.Count == 0)
             return html.Append("<p class=\"muted\">Nothing learnt yet: a hit that names the watch's keywords and scores 0.6 or more teaches it the story's new words, and so does an item judged relevant.</p>").ToString();
+        html.Append(Culture, $"<p>{Form($"{path}/words", token, Hidden("word", "-") + Hidden("action", "forget"), "Forget what it learnt from its hits")}</p>");
         html.Append("<table class=\"profile\"><tr><th>Word</th><th>Weight</th><th>Taught by</th><th></th></tr>");
         foreach (var word in profile.Words)
         {
@@ -268,13 +269,20 @@ public sealed class StoryPages(
         return ($"Judged {verdict}", body.ToString());
     }
 
-    /// <summary>Pin, ban or lift a word from the page's controls, then back to what the watch learnt.</summary>
+    /// <summary>Pin, ban or lift a word from the page's controls, or forget what the hits taught (the judgements still
+    /// count), then back to what the watch learnt.</summary>
     public async Task<IResult> WordsAsync(HttpContext context, string name)
     {
         if (Find(name) is not { } watch || watch.Seed is null) return NotFound(name);
         if (await Refused(context) is { } refused) return refused;
         var form = await context.Request.ReadFormAsync(context.RequestAborted);
         var word = form["word"].ToString().Trim();
+        if (form["action"] == "forget")
+        {
+            await learning.ResetAsync(watch.Name, judgements: false, context.RequestAborted);
+            await teach.ApplyNewAsync(context.RequestAborted);
+            return Results.Redirect($"{PathOf(watch.Name)}#profile", preserveMethod: false);
+        }
         bool? pinned = form["action"].ToString() switch { "pin" => true, "ban" => false, "lift" => null, _ => throw new BadHttpRequestException("action") };
         if (AliasTable.Analyze(word).Length == 0) return Problem(400, "Not understood", $"'{word}' has no words.");
         await learning.SetWordAsync(watch.Name, word, pinned, context.RequestAborted);

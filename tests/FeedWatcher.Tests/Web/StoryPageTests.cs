@@ -101,6 +101,9 @@ public sealed class StoryPageTests(PostgresFixture postgres) : PipelineTest(post
         const string astana = "table.profile tr:has(td:first-child:text-is('astana'))";
         await page.Locator(astana).GetByRole(AriaRole.Button, new() { Name = "Pin" }).ClickAsync();
         Assert.Equal("pinned", await page.Locator(astana).Locator("td:nth-child(2)").InnerTextAsync());
+        // Forget what the hits taught: what the judgement taught stays.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Forget what it learnt from its hits" }).ClickAsync();
+        Assert.Contains("From 0 confident hits and 1 judgement", await page.InnerTextAsync("#profile + p"), StringComparison.Ordinal);
 
         // Not relevant: stored, and the entry marked.
         await merged.GetByRole(AriaRole.Button, new() { Name = "Not relevant" }).ClickAsync();
