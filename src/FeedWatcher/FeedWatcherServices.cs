@@ -128,34 +128,36 @@ public static class FeedWatcherServices
                 .AddPrometheusHttpListener(o => (o.Host, o.Port) = (metrics.Host, metrics.Port)));
     }
 
+    // Quartz on its clustered ADO.NET job store in FeedWatcher's database (tables of migration 0011): the digests'
+    // schedules and the outbox's check fire on one instance of the cluster each time. Feeds are polled by every
+    // instance (PollLoop), each claiming the due feeds it polls.
     static void AddScheduler(IServiceCollection services, FeedWatcherOptions options)
     {
-        services.AddTransient<PollFeedsJob>();
         services.AddTransient<SendDigestJob>();
         services.AddTransient<DeliverDigestsJob>();
         services.AddQuartz(q =>
         {
-            q.AddJob<PollFeedsJob>(j => j.WithIdentity(PollFeedsJob.Key));
-            q.AddTrigger(t => t.ForJob(PollFeedsJob.Key)
-                .WithIdentity("poll-feeds-check", "feedwatcher")
-                .StartNow()
-                .WithSimpleSchedule(s => s.WithInterval(options.Polling.CheckInterval).RepeatForever().WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithRemainingCount)));
-            // One job per digest, on its own schedule and time zone; the outbox is checked every minute for retries.
-            foreach (var digest in options.Digests)
+            q.ConfigureScheduler(s => (s.InstanceName, s.InstanceId) = ("FeedWatcher", WorkerStore.Instance));
+            q.UsePersistentStore(store =>
             {
-                var key = SendDigestJob.KeyFor(digest.Name);
-                q.AddJob<SendDigestJob>(j => j.WithIdentity(key).UsingJobData(SendDigestJob.DigestName, digest.Name));
-                q.AddTrigger(t => t.ForJob(key)
-                    .WithIdentity($"{key.Name}-schedule", "feedwatcher")
-                    .WithCronSchedule(digest.Schedule, c => c.InTimeZone(digest.ResolveTimeZone()).WithMisfireInstruction(CronTriggerMisfireInstruction.FireAndProceed)));
-            }
-            q.AddJob<DeliverDigestsJob>(j => j.WithIdentity(DeliverDigestsJob.Key));
+                store.UsePostgres(options.Database.ConnectionString);
+                store.ConfigureStore(s => s.TablePrefix = "quartz.qrtz_");
+                store.UseSystemTextJsonSerializer(_ => { });
+                store.UseClustering(cluster =>
+                {
+                    cluster.CheckinInterval = options.Scheduler.CheckinInterval;
+                    cluster.CheckinMisfireThreshold = options.Scheduler.FailureThreshold;
+                });
+            });
+            q.AddJob<DeliverDigestsJob>(j => j.WithIdentity(DeliverDigestsJob.Key).StoreDurably());
             q.AddTrigger(t => t.ForJob(DeliverDigestsJob.Key)
                 .WithIdentity("deliver-digests-check", "feedwatcher")
                 .StartNow()
                 .WithSimpleSchedule(s => s.WithInterval(TimeSpan.FromMinutes(1)).RepeatForever().WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithRemainingCount)));
         });
         services.AddQuartzHostedService(q => q.WaitForJobsToComplete = true);
+        services.AddHostedService<DigestSchedules>(); // each digest's trigger, as configured, now and after every edit
+        services.AddHostedService<PollLoop>();
     }
 
     // Redirects are FeedFetcher's to follow, so that permanent ones can be recorded; every connection goes through

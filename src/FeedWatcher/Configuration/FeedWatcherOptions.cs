@@ -22,6 +22,7 @@ public sealed class FeedWatcherOptions
     public MetricsOptions Metrics { get; set; } = new();
     public StatusOptions Status { get; set; } = new();
     public WebOptions Web { get; set; } = new();
+    public SchedulerOptions Scheduler { get; set; } = new();
 
     public string ResolveStateDirectory()
     {
@@ -202,6 +203,19 @@ public sealed class MetricsOptions
 
     /// <summary>Prometheus scrapes http://Host:Port/metrics.</summary>
     public int Port { get; set; } = 9464;
+}
+
+/// <summary>The instances that share one database: Quartz's clustered job store and the claims on due feeds.</summary>
+public sealed class SchedulerOptions
+{
+    /// <summary>How often an instance tells the others it is alive.</summary>
+    public TimeSpan CheckinInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long an instance may be silent before the others take over its scheduled work.</summary>
+    public TimeSpan FailureThreshold { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a claim on a due feed holds: an instance that dies holding it frees the feed when it runs out.</summary>
+    public TimeSpan FeedLease { get; set; } = TimeSpan.FromSeconds(75);
 }
 
 /// <summary>The story pages: a small web server inside the worker, off unless enabled.</summary>

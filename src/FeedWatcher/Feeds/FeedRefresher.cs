@@ -70,7 +70,7 @@ public sealed class FeedRefresher(
             var now = clock.GetUtcNow().UtcDateTime;
             var failures = feed.ConsecutiveFailures + 1;
             var failure = new FeedFailure(message, fetchError?.StatusCode, fetchError?.Gone == true, now,
-                PollSchedule.AfterFailure(now, interval, failures, fetchError?.RetryAfter, polling, Random.Shared));
+                PollSchedule.AfterFailure(now, interval, failures, fetchError?.RetryAfter, polling, Random.Shared), feed.Claim);
             if (failure.Gone)
                 logger.LogWarning("Feed {FeedUrl} is gone (HTTP 410) and will not be polled again", feed.Url);
             else
@@ -132,5 +132,5 @@ public sealed class FeedRefresher(
 
     static FeedSuccess Success(FeedRow feed, FetchResult fetched, TimeSpan? newTtl, TimeSpan? ttl, DateTime now, TimeSpan interval, PollingOptions polling) =>
         new(feed.Id, fetched.ETag, fetched.LastModified, fetched.StatusCode, fetched.MovedTo, newTtl, now,
-            PollSchedule.AfterSuccess(now, interval, fetched.CacheLifetime, ttl, polling, Random.Shared));
+            PollSchedule.AfterSuccess(now, interval, fetched.CacheLifetime, ttl, polling, Random.Shared), feed.Claim);
 }

@@ -11,8 +11,6 @@ public sealed class SendDigestJob(DigestOutbox outbox, ILogger<SendDigestJob> lo
 {
     public const string DigestName = "digest";
 
-    public static JobKey KeyFor(string digest) => new($"digest:{digest}", "feedwatcher");
-
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
     {
         var name = context.MergedJobDataMap.GetString(DigestName) ?? "";
@@ -20,7 +18,7 @@ public sealed class SendDigestJob(DigestOutbox outbox, ILogger<SendDigestJob> lo
         {
             if (outbox.Find(name) is not { } digest)
             {
-                logger.LogWarning("Digest {Digest} is no longer configured; restart FeedWatcher to update the digest schedules", name);
+                logger.LogWarning("Digest {Digest} is no longer configured; its schedule is removed", name);
                 return;
             }
             var period = (context.ScheduledFireTimeUtc ?? context.FireTimeUtc).UtcDateTime.ToString("O", CultureInfo.InvariantCulture);

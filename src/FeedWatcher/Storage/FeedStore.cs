@@ -26,6 +26,9 @@ public sealed class FeedRow
     public DateTime? MovedAt { get; init; }
     public int? TtlMinutes { get; init; }
 
+    /// <summary>This poll's claim on the feed, when it was claimed: the poll's write counts only while it holds.</summary>
+    public Guid? Claim { get; init; }
+
     /// <summary>Where the feed is fetched from: its last permanent redirect, else its URL.</summary>
     public string CurrentUrl => FetchUrl ?? Url;
 }
@@ -38,20 +41,21 @@ public static class FeedStatus
 }
 
 /// <summary>The outcome of a successful poll, as stored on the feed.</summary>
-public sealed record FeedSuccess(long FeedId, string? Etag, string? LastModified, int StatusCode, string? MovedTo, TimeSpan? Ttl, DateTime Now, DateTime NextPollAt)
+public sealed record FeedSuccess(long FeedId, string? Etag, string? LastModified, int StatusCode, string? MovedTo, TimeSpan? Ttl, DateTime Now, DateTime NextPollAt,
+    Guid? Claim = null)
 {
     public int? TtlMinutes => Ttl is { } ttl ? (int)ttl.TotalMinutes : null;
 }
 
 /// <summary>The outcome of a failed poll, as stored on the feed.</summary>
-public sealed record FeedFailure(string Error, int? StatusCode, bool Gone, DateTime Now, DateTime NextPollAt);
+public sealed record FeedFailure(string Error, int? StatusCode, bool Gone, DateTime Now, DateTime NextPollAt, Guid? Claim = null);
 
 /// <summary>The <c>feeds</c> table.</summary>
 public sealed class FeedStore(NpgsqlDataSource dataSource)
 {
     const string Columns = """
         id, url, name, etag, last_modified, primed, last_polled_at, last_success_at, last_error, last_error_at,
-        consecutive_failures, next_poll_at, fetch_url, status, source, last_status_code, moved_at, ttl_minutes
+        consecutive_failures, next_poll_at, fetch_url, status, source, last_status_code, moved_at, ttl_minutes, claim
         """;
 
     /// <summary>The feeds in use: configured (their URLs are <c>@Urls</c>) or added with <c>feeds add</c> or OPML. A feed
@@ -76,16 +80,69 @@ public sealed class FeedStore(NpgsqlDataSource dataSource)
         });
     }
 
-    /// <summary>The feeds among <paramref name="urls"/> (the configured ones) or imported, whose next poll is due.</summary>
-    public async Task<IReadOnlyList<FeedRow>> DueAsync(IReadOnlyList<string> urls, DateTime now, CancellationToken cancellationToken = default)
+    /// <summary>Claims up to <paramref name="batch"/> due feeds for one poll each by <paramref name="instance"/>, until
+    /// <paramref name="until"/>: feeds no other instance holds a live claim on, the longest due first, and no more of
+    /// one host than <paramref name="perHost"/> in flight across every instance. Claims of <paramref name="deadHolders"/>
+    /// (instances known to be dead) count as lapsed. Claims are made one instance at a time (a transaction-level
+    /// advisory lock, taken before the claim's statement reads anything), so the caps hold.</summary>
+    public async Task<IReadOnlyList<FeedRow>> ClaimDueAsync(IReadOnlyList<string> urls, DateTime now, string instance, int batch, DateTime until, int perHost,
+        IReadOnlyList<string>? deadHolders = null, CancellationToken cancellationToken = default)
     {
-        const string sql = $"""
-            SELECT {Columns} FROM feeds
-            WHERE {InUse} AND next_poll_at <= @Now AND status = 'active'
-            ORDER BY next_poll_at
+        var sql = $"""
+            WITH busy AS (
+                SELECT host, count(*) AS claimed FROM feeds
+                WHERE claimed_until > @Now AND NOT claimed_by = ANY(@Dead) GROUP BY host
+            ), due AS (
+                -- The longest due first, of hosts not at their cap: a few times the batch, so the per-host count stays cheap.
+                SELECT f.id, f.host, f.next_poll_at FROM feeds f
+                WHERE {InUse} AND f.status = 'active' AND f.next_poll_at <= @Now
+                  AND (f.claimed_until IS NULL OR f.claimed_until <= @Now OR f.claimed_by = ANY(@Dead))
+                  AND NOT EXISTS (SELECT 1 FROM busy b WHERE b.host IS NOT DISTINCT FROM f.host AND b.claimed >= @PerHost)
+                ORDER BY f.next_poll_at, f.id
+                LIMIT @Batch * 8
+            ), candidates AS (
+                SELECT d.id, d.next_poll_at, row_number() OVER (PARTITION BY d.host ORDER BY d.next_poll_at, d.id) + coalesce(b.claimed, 0) AS in_flight
+                FROM due d LEFT JOIN busy b ON b.host IS NOT DISTINCT FROM d.host
+            ), chosen AS (
+                SELECT f.id FROM feeds f JOIN candidates c ON c.id = f.id
+                -- Checked again on the row as it is when locked, should another claim have changed it meanwhile.
+                WHERE c.in_flight <= @PerHost AND f.next_poll_at <= @Now
+                  AND (f.claimed_until IS NULL OR f.claimed_until <= @Now OR f.claimed_by = ANY(@Dead))
+                ORDER BY c.next_poll_at, f.id
+                LIMIT @Batch
+                FOR UPDATE OF f SKIP LOCKED
+            )
+            UPDATE feeds SET claim = gen_random_uuid(), claimed_by = @Instance, claimed_until = @Until
+            FROM chosen WHERE feeds.id = chosen.id
+            RETURNING {Columns.Replace("id,", "feeds.id,", StringComparison.Ordinal)}
             """;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return (await connection.QueryAsync<FeedRow>(sql, new { Urls = urls.ToArray(), Now = now })).AsList();
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // One instance claims at a time, and the claim's own statement then sees every claim made before it.
+        await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(7310462871)", transaction: transaction, cancellationToken: cancellationToken));
+        var claimed = (await connection.QueryAsync<FeedRow>(new CommandDefinition(sql,
+            new { Urls = urls.ToArray(), Now = now, Instance = instance, Batch = batch, Until = until, PerHost = perHost, Dead = (deadHolders ?? []).ToArray() },
+            transaction, cancellationToken: cancellationToken))).AsList();
+        await transaction.CommitAsync(cancellationToken);
+        return [.. claimed.OrderBy(f => f.NextPollAt).ThenBy(f => f.Id)];
+    }
+
+    /// <summary>The instances other than <paramref name="instance"/> that hold live claims.</summary>
+    public async Task<IReadOnlyList<string>> ClaimHoldersAsync(string instance, DateTime now, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return [.. await connection.QueryAsync<string>(new CommandDefinition(
+            "SELECT DISTINCT claimed_by FROM feeds WHERE claimed_until > @Now AND claimed_by <> @Instance",
+            new { Instance = instance, Now = now }, cancellationToken: cancellationToken))];
+    }
+
+    /// <summary>Gives up the claims an instance holds (it is stopping): its feeds are due again for the others.</summary>
+    public async Task ReleaseClaimsAsync(string instance, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE feeds SET claim = NULL, claimed_by = NULL, claimed_until = NULL WHERE claimed_by = @Instance",
+            new { Instance = instance }, cancellationToken: cancellationToken));
     }
 
     /// <summary>Adds feeds (from an OPML file or <c>feeds add</c>); a URL already known is left as it is, unless it
@@ -179,10 +236,11 @@ public sealed class FeedStore(NpgsqlDataSource dataSource)
             consecutive_failures = 0, next_poll_at = p.next_poll_at, last_status_code = p.status_code,
             fetch_url = coalesce(p.moved_to, feeds.fetch_url),
             moved_at = CASE WHEN p.moved_to IS NULL THEN feeds.moved_at ELSE p.now END,
-            ttl_minutes = coalesce(p.ttl_minutes, feeds.ttl_minutes)
-        FROM unnest(@FeedIds, @Etags, @LastModifieds, @Nows, @NextPollAts, @StatusCodes, @MovedTos, @TtlMinutes)
-            AS p(id, etag, last_modified, now, next_poll_at, status_code, moved_to, ttl_minutes)
-        WHERE feeds.id = p.id
+            ttl_minutes = coalesce(p.ttl_minutes, feeds.ttl_minutes),
+            claim = NULL, claimed_by = NULL, claimed_until = NULL
+        FROM unnest(@FeedIds, @Etags, @LastModifieds, @Nows, @NextPollAts, @StatusCodes, @MovedTos, @TtlMinutes, @Claims)
+            AS p(id, etag, last_modified, now, next_poll_at, status_code, moved_to, ttl_minutes, claim)
+        WHERE feeds.id = p.id AND feeds.claim IS NOT DISTINCT FROM p.claim
         """;
 
     /// <summary>The parameters of <see cref="RecordSuccessesSql"/>.</summary>
@@ -199,6 +257,7 @@ public sealed class FeedStore(NpgsqlDataSource dataSource)
             StatusCodes = polls.Select(p => p.StatusCode).ToArray(),
             MovedTos = polls.Select(p => p.MovedTo).ToArray(),
             TtlMinutes = polls.Select(p => p.TtlMinutes).ToArray(),
+            Claims = polls.Select(p => p.Claim).ToArray(),
         });
         return parameters;
     }
@@ -209,10 +268,11 @@ public sealed class FeedStore(NpgsqlDataSource dataSource)
             UPDATE feeds
             SET last_polled_at = @Now, last_error = @Error, last_error_at = @Now, last_status_code = @StatusCode,
                 consecutive_failures = consecutive_failures + 1, next_poll_at = @NextPollAt,
-                status = CASE WHEN @Gone THEN 'gone' ELSE status END
-            WHERE id = @FeedId
+                status = CASE WHEN @Gone THEN 'gone' ELSE status END,
+                claim = NULL, claimed_by = NULL, claimed_until = NULL
+            WHERE id = @FeedId AND claim IS NOT DISTINCT FROM @Claim
             """;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync(sql, new { FeedId = feedId, failure.Error, failure.StatusCode, failure.Gone, failure.Now, failure.NextPollAt });
+        await connection.ExecuteAsync(sql, new { FeedId = feedId, failure.Error, failure.StatusCode, failure.Gone, failure.Now, failure.NextPollAt, failure.Claim });
     }
 }

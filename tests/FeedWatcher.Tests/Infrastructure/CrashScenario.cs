@@ -158,6 +158,8 @@ public sealed class CrashScenario
             StateDirectory,
             Database = new { ConnectionString },
             Polling = new { CheckInterval = "00:00:01", AllowPrivateNetworks = new[] { TestHost.AllowedNetwork } },
+            // A killed instance's scheduled work is taken over by the next within seconds.
+            Scheduler = new { CheckinInterval = "00:00:01", FailureThreshold = "00:00:03" },
             Feeds = Enumerable.Range(0, FeedCount).Select(f => new { Url = feeds.Url($"/desk{f}.rss"), Name = $"Desk {f}" }),
             Watches = new[] { new { Name = "Afghanistan", Keywords = Keywords } },
             Smtp = new { Host = "127.0.0.1", Port = smtpPort, Security = "None", Timeout = "00:00:05" },

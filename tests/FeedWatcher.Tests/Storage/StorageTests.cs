@@ -19,7 +19,7 @@ public class StorageTests(PostgresFixture postgres)
     {
         await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateDatabaseAsync());
         var migrator = new Migrator(dataSource, NullLogger<Migrator>.Instance);
-        Assert.Equal(["0001_create_feeds_items_hits", "0002_add_feed_manners", "0003_add_hit_scores", "0004_digest_outbox", "0005_workers", "0006_cheaper_item_writes", "0007_add_digest_lease_holder", "0008_judgements", "0009_watch_learning", "0010_judgement_links"],
+        Assert.Equal(["0001_create_feeds_items_hits", "0002_add_feed_manners", "0003_add_hit_scores", "0004_digest_outbox", "0005_workers", "0006_cheaper_item_writes", "0007_add_digest_lease_holder", "0008_judgements", "0009_watch_learning", "0010_judgement_links", "0011_cluster"],
             await migrator.MigrateAsync());
         Assert.Empty(await migrator.MigrateAsync());
         await using var connection = await dataSource.OpenConnectionAsync();
@@ -35,7 +35,7 @@ public class StorageTests(PostgresFixture postgres)
     {
         await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateDatabaseAsync());
         var runs = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => new Migrator(dataSource, NullLogger<Migrator>.Instance).MigrateAsync())));
-        Assert.Equal(1, runs.Count(applied => applied.Count == 10));
+        Assert.Equal(1, runs.Count(applied => applied.Count == 11));
         Assert.Equal(3, runs.Count(applied => applied.Count == 0));
     }
 
@@ -154,13 +154,13 @@ public class StorageTests(PostgresFixture postgres)
         await using var dataSource = await postgres.CreateMigratedDatabaseAsync();
         var feeds = new FeedStore(dataSource);
         await feeds.SyncAsync([new FeedOptions { Url = "http://a.example/feed" }], Now);
-        var feed = Assert.Single(await feeds.DueAsync(["http://a.example/feed"], Now));
+        var feed = Assert.Single(await Claim(feeds, Now));
 
-        await feeds.RecordFailureAsync(feed.Id, new FeedFailure("HTTP 500 Internal Server Error", 500, false, Now, Now.AddMinutes(30)));
+        await feeds.RecordFailureAsync(feed.Id, new FeedFailure("HTTP 500 Internal Server Error", 500, false, Now, Now.AddMinutes(30), feed.Claim));
         await feeds.RecordFailureAsync(feed.Id, new FeedFailure("timed out after 30 s", null, false, Now, Now.AddMinutes(30)));
         var failing = Assert.Single(await feeds.AllAsync());
         Assert.Equal((2, "timed out after 30 s", false), (failing.ConsecutiveFailures, failing.LastError, failing.Primed));
-        Assert.Empty(await feeds.DueAsync(["http://a.example/feed"], Now));
+        Assert.Empty(await Claim(feeds, Now));
 
         await new ItemStore(dataSource).SavePollAsync(feed, [], NoMatches,
             new FeedSuccess(feed.Id, "\"v2\"", "Sat, 15 Apr 2017 06:00:00 GMT", 200, "http://a.example/moved", TimeSpan.FromMinutes(90), Now, Now.AddHours(1)));
@@ -174,6 +174,34 @@ public class StorageTests(PostgresFixture postgres)
 
         await feeds.RecordFailureAsync(feed.Id, new FeedFailure("HTTP 410 Gone", 410, true, Now, Now));
         Assert.Equal(FeedStatus.Gone, Assert.Single(await feeds.AllAsync()).Status);
-        Assert.Empty(await feeds.DueAsync(["http://a.example/feed"], Now.AddYears(1)));
+        Assert.Empty(await Claim(feeds, Now.AddYears(1)));
+    }
+
+    static Task<IReadOnlyList<FeedRow>> Claim(FeedStore feeds, DateTime now, string instance = "test", int perHost = 4, params string[] urls) =>
+        feeds.ClaimDueAsync(urls.Length > 0 ? urls : ["http://a.example/feed"], now, instance, 10, now.AddMinutes(1), perHost);
+
+    [Fact]
+    public async Task A_due_feed_is_claimed_once_a_lost_claim_writes_nothing_and_hosts_are_capped_across_instances()
+    {
+        await using var dataSource = await postgres.CreateMigratedDatabaseAsync();
+        var feeds = new FeedStore(dataSource);
+        string[] urls = ["http://a.example/1", "http://a.example/2", "http://a.example/3", "http://b.example/1"];
+        await feeds.SyncAsync([.. urls.Select(u => new FeedOptions { Url = u })], Now);
+
+        // Two a.example feeds at most in flight, whoever holds them: one instance takes two and b; the other finds none.
+        var first = await Claim(feeds, Now, "one", 2, urls);
+        Assert.Equal(["http://a.example/1", "http://a.example/2", "http://b.example/1"], first.Select(f => f.Url).Order());
+        Assert.Empty(await Claim(feeds, Now, "two", 2, urls));
+
+        // "one" pauses past its claims: "two" claims a.example/1 anew, and "one"'s late write changes nothing.
+        var late = first.Single(f => f.Url == "http://a.example/1");
+        var retaken = await Claim(feeds, Now.AddMinutes(2), "two", 2, urls);
+        Assert.Contains(retaken, f => f.Url == "http://a.example/1");
+        await feeds.RecordFailureAsync(late.Id, new FeedFailure("late", null, false, Now, Now.AddHours(1), late.Claim));
+        Assert.Null((await feeds.AllAsync()).Single(f => f.Url == "http://a.example/1").LastError);
+
+        // Claims given up on stopping are claimable at once.
+        await feeds.ReleaseClaimsAsync("two");
+        Assert.Contains(await Claim(feeds, Now.AddMinutes(2), "three", 2, urls), f => f.Url == "http://a.example/1");
     }
 }

@@ -3,23 +3,36 @@ using FeedWatcher.Digests;
 using FeedWatcher.Feeds;
 using FeedWatcher.Storage;
 using Microsoft.Extensions.Options;
-using Quartz;
 
 namespace FeedWatcher.Scheduling;
 
-/// <summary>Polls the feeds that are due, then sends the alerts of digests that have an AlertScore. When the
-/// host stops (SIGTERM), the feeds still being fetched are abandoned: each feed's poll is stored in one
-/// statement or not at all, and an abandoned feed is simply asked again, conditionally, at the next start.</summary>
-[DisallowConcurrentExecution]
-public sealed class PollFeedsJob(PollCycle cycle, DigestOutbox outbox, WorkerStore workers, TimeProvider clock, IOptionsMonitor<FeedWatcherOptions> options,
-    IHostApplicationLifetime lifetime, ILogger<PollFeedsJob> logger) : IJob
+/// <summary>Every <c>Polling:CheckInterval</c>, polls the feeds that are due, claiming each (several instances on one
+/// database share them, each feed polled by one), then sends the alerts of digests that have an AlertScore. Every
+/// instance runs its own loop. When the host stops (SIGTERM), the feeds still being fetched are abandoned: each feed's
+/// poll is stored in one statement or not at all, and an abandoned feed is asked again, conditionally, once its claim
+/// lapses.</summary>
+public sealed class PollLoop(PollCycle cycle, DigestOutbox outbox, WorkerStore workers, FeedStore feeds, TimeProvider clock, IOptionsMonitor<FeedWatcherOptions> options,
+    ILogger<PollLoop> logger) : BackgroundService
 {
-    public static readonly JobKey Key = new("poll-feeds", "feedwatcher");
-
-    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    public override async Task StopAsync(CancellationToken cancellationToken)
     {
-        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
-        await PollAsync(stopping.Token);
+        await base.StopAsync(cancellationToken);
+        try
+        {
+            await feeds.ReleaseClaimsAsync(WorkerStore.Instance, cancellationToken); // the others poll them now
+        }
+        catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException or OperationCanceledException)
+        {
+            logger.LogWarning("Claims on feeds not given up ({Error}): they lapse by themselves", e.Message);
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await Task.Yield(); // the host goes on starting
+        using var timer = new PeriodicTimer(options.CurrentValue.Polling.CheckInterval, clock);
+        do await PollAsync(stoppingToken);
+        while (!stoppingToken.IsCancellationRequested && await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
     }
 
     async Task PollAsync(CancellationToken cancellationToken)
