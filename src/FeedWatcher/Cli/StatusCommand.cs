@@ -48,19 +48,38 @@ public static class StatusCommand
             database = "reachable, PostgreSQL " + connection.PostgreSqlVersion.ToString(2);
             lines.Add($"database   {database}");
 
-            // Workers: alive when heard from lately and their scheduler runs.
-            var seen = await Table(() => host.Services.GetRequiredService<WorkerStore>().SinceAsync(now.AddDays(-1), now), []);
-            var alive = seen.Where(w => w.StoppedAt is null && now - w.HeartbeatAt <= Heartbeat.Silence).ToList();
+            // Workers: alive when heard from lately and their scheduler runs; with their check-in with the cluster and the
+            // feeds they hold. One that stopped being heard from without saying it stopped is lost.
+            var workerStore = host.Services.GetRequiredService<WorkerStore>();
+            var seen = await Table(() => workerStore.SinceAsync(now.AddDays(-1), now), []);
+            IReadOnlyDictionary<string, DateTime> checkIns = new Dictionary<string, DateTime>();
+            IReadOnlyDictionary<string, long> claims = new Dictionary<string, long>();
+            try { (checkIns, claims) = await workerStore.ClusterAsync(now); }
+            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.UndefinedColumn or PostgresErrorCodes.InvalidSchemaName) { } // not migrated yet
+            // Lost: silent too long, or (on this machine) a process that is gone.
+            var dead = (await workerStore.DeadAsync([.. seen.Where(w => w.StoppedAt is null).Select(w => w.Instance)], now, Heartbeat.Silence)).ToHashSet(StringComparer.Ordinal);
+            var alive = seen.Where(w => w.StoppedAt is null && !dead.Contains(w.Instance)).ToList();
             foreach (var w in alive)
             {
-                workers.Add(new { instance = w.Instance, version = w.Version, started_at = w.StartedAt, heartbeat_at = w.HeartbeatAt, scheduler = w.Scheduler, last_poll_at = w.LastPollAt, last_poll = w.LastPoll });
-                lines.Add($"worker     {w.Instance} (FeedWatcher {w.Version}) up since {When(w.StartedAt)}, scheduler {w.Scheduler}, heard from {Ago(now - w.HeartbeatAt)} ago");
-                lines.Add($"           last poll: {(w.LastPollAt is { } at ? $"{When(at)}, {w.LastPoll}" : "none yet")}");
+                var checkedIn = checkIns.TryGetValue(w.Instance, out var at) ? $"checked in {Ago(now - at)} ago" : "not checked in with the cluster";
+                workers.Add(new
+                {
+                    instance = w.Instance, version = w.Version, started_at = w.StartedAt, heartbeat_at = w.HeartbeatAt, scheduler = w.Scheduler,
+                    checked_in_at = checkIns.TryGetValue(w.Instance, out var c) ? c : (DateTime?)null, feeds_claimed = claims.GetValueOrDefault(w.Instance),
+                    last_poll_at = w.LastPollAt, last_poll = w.LastPoll,
+                });
+                lines.Add($"worker     {w.Instance} (FeedWatcher {w.Version}) up since {When(w.StartedAt)}, scheduler {w.Scheduler}, heard from {Ago(now - w.HeartbeatAt)} ago, {checkedIn}");
+                lines.Add($"           last poll: {(w.LastPollAt is { } polled ? $"{When(polled)}, {w.LastPoll}" : "none yet")}; polling {claims.GetValueOrDefault(w.Instance)} feed(s) now");
                 if (w.Scheduler != "running")
                 {
                     if (now - w.StartedAt < TimeSpan.FromMinutes(1)) warnings.Add($"{w.Instance} is starting: its scheduler is {w.Scheduler}");
                     else problems.Add($"the scheduler of {w.Instance} is {w.Scheduler}");
                 }
+            }
+            foreach (var w in seen.Where(w => w.StoppedAt is null && dead.Contains(w.Instance)))
+            {
+                lines.Add($"lost       {w.Instance} (FeedWatcher {w.Version}), last heard from at {When(w.HeartbeatAt)}; its feeds and digests were taken over by the others");
+                warnings.Add($"{w.Instance} was lost: last heard from at {When(w.HeartbeatAt)}, without saying it stopped");
             }
             if (alive.Count == 0)
             {

@@ -68,6 +68,19 @@ public sealed class WorkerStore(NpgsqlDataSource dataSource)
         return [.. dead.Distinct(StringComparer.Ordinal)];
     }
 
+    /// <summary>Each instance's last check-in with Quartz's cluster (UTC), and how many feeds each holds claims on now.</summary>
+    public async Task<(IReadOnlyDictionary<string, DateTime> CheckIns, IReadOnlyDictionary<string, long> Claims)> ClusterAsync(DateTime now, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var checkIns = await connection.QueryAsync<(string Instance, long Ticks)>(new CommandDefinition(
+            "SELECT instance_name, last_checkin_time FROM quartz.qrtz_scheduler_state", cancellationToken: cancellationToken));
+        var claims = await connection.QueryAsync<(string Instance, long Feeds)>(new CommandDefinition(
+            "SELECT claimed_by, count(*) FROM feeds WHERE claimed_until > @Now GROUP BY claimed_by", new { Now = now }, cancellationToken: cancellationToken));
+        // Quartz keeps check-in times as .NET ticks or as Unix milliseconds, depending on its version: either reads back.
+        static DateTime When(long value) => value > 100_000_000_000_000 ? new DateTime(value, DateTimeKind.Utc) : DateTime.UnixEpoch.AddMilliseconds(value);
+        return (checkIns.ToDictionary(c => c.Instance, c => When(c.Ticks)), claims.ToDictionary(c => c.Instance, c => c.Feeds));
+    }
+
     // host:pid of this machine whose process no longer runs.
     static bool IsGoneFromThisMachine(string instance)
     {

@@ -62,6 +62,10 @@ public sealed class ClusterTests(PostgresFixture postgres)
             await SettledAsync(dataSource, TimeSpan.FromSeconds(90));
             Assert.True(killed.Elapsed < TimeSpan.FromSeconds(90));
             Assert.All(Enumerable.Range(0, FeedCount), f => Assert.InRange(_fetches.GetValueOrDefault(f), 1, 2)); // twice: fetched, not stored
+            var (exit, status, _) = await CliRunner.RunAsync(["status", "--config", settings]);
+            Assert.Equal(0, exit);
+            Assert.Contains("lost       ", status, StringComparison.Ordinal);
+            Assert.Equal(2, status.Split('\n').Count(l => l.StartsWith("worker     ", StringComparison.Ordinal)));
 
             // The two left go on: once each again.
             _fetches.Clear();
