@@ -17,7 +17,8 @@ public sealed class PollCycle(
     Observability.FeedWatcherMetrics metrics,
     ILogger<PollCycle> logger)
 {
-    const int NotModifiedBatch = 500;
+    // Not-modified polls are recorded this many to a statement; their claims hold until then.
+    const int NotModifiedBatch = 64;
 
     public async Task<IReadOnlyList<RefreshOutcome>> RunAsync(CancellationToken cancellationToken)
     {

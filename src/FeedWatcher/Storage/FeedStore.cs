@@ -82,7 +82,7 @@ public sealed class FeedStore(NpgsqlDataSource dataSource)
 
     /// <summary>Claims up to <paramref name="batch"/> due feeds for one poll each by <paramref name="instance"/>, until
     /// <paramref name="until"/>: feeds no other instance holds a live claim on, the longest due first, and no more of
-    /// one host than <paramref name="perHost"/> in flight across every instance. Claims of <paramref name="deadHolders"/>
+    /// one host than <paramref name="perHost"/> claimed at once beside what other instances hold. Claims of <paramref name="deadHolders"/>
     /// (instances known to be dead) count as lapsed. Claims are made one instance at a time (a transaction-level
     /// advisory lock, taken before the claim's statement reads anything), so the caps hold.</summary>
     public async Task<IReadOnlyList<FeedRow>> ClaimDueAsync(IReadOnlyList<string> urls, DateTime now, string instance, int batch, DateTime until, int perHost,
@@ -90,25 +90,26 @@ public sealed class FeedStore(NpgsqlDataSource dataSource)
     {
         var sql = $"""
             WITH busy AS (
+                -- Other instances' feeds in flight; this instance's own are capped by its HTTP client, per host.
                 SELECT host, count(*) AS claimed FROM feeds
-                WHERE claimed_until > @Now AND NOT claimed_by = ANY(@Dead) GROUP BY host
+                WHERE claimed_until IS NOT NULL AND claimed_until > @Now AND claimed_by <> @Instance AND NOT claimed_by = ANY(@Dead) GROUP BY host
             ), due AS (
                 -- The longest due first, of hosts not at their cap: a few times the batch, so the per-host count stays cheap.
                 SELECT f.id, f.host, f.next_poll_at FROM feeds f
                 WHERE {InUse} AND f.status = 'active' AND f.next_poll_at <= @Now
                   AND (f.claimed_until IS NULL OR f.claimed_until <= @Now OR f.claimed_by = ANY(@Dead))
-                  AND NOT EXISTS (SELECT 1 FROM busy b WHERE b.host IS NOT DISTINCT FROM f.host AND b.claimed >= @PerHost)
-                ORDER BY f.next_poll_at, f.id
+                  AND NOT coalesce(f.host = ANY (ARRAY(SELECT host FROM busy WHERE claimed >= @PerHost)), false)
+                ORDER BY f.next_poll_at
                 LIMIT @Batch * 8
             ), candidates AS (
-                SELECT d.id, d.next_poll_at, row_number() OVER (PARTITION BY d.host ORDER BY d.next_poll_at, d.id) + coalesce(b.claimed, 0) AS in_flight
+                SELECT d.id, d.next_poll_at, row_number() OVER (PARTITION BY d.host ORDER BY d.next_poll_at) + coalesce(b.claimed, 0) AS in_flight
                 FROM due d LEFT JOIN busy b ON b.host IS NOT DISTINCT FROM d.host
             ), chosen AS (
                 SELECT f.id FROM feeds f JOIN candidates c ON c.id = f.id
                 -- Checked again on the row as it is when locked, should another claim have changed it meanwhile.
                 WHERE c.in_flight <= @PerHost AND f.next_poll_at <= @Now
                   AND (f.claimed_until IS NULL OR f.claimed_until <= @Now OR f.claimed_by = ANY(@Dead))
-                ORDER BY c.next_poll_at, f.id
+                ORDER BY c.next_poll_at
                 LIMIT @Batch
                 FOR UPDATE OF f SKIP LOCKED
             )
@@ -118,8 +119,10 @@ public sealed class FeedStore(NpgsqlDataSource dataSource)
             """;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        // One instance claims at a time, and the claim's own statement then sees every claim made before it.
-        await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(7310462871)", transaction: transaction, cancellationToken: cancellationToken));
+        // One instance claims at a time, and the claim's own statement then sees every claim made before it. The commit
+        // does not wait for the disk: a claim lost in a crash of the server only makes its feeds claimable again.
+        await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(7310462871), set_config('synchronous_commit', 'off', true), set_config('plan_cache_mode', 'force_custom_plan', true)",
+            transaction: transaction, cancellationToken: cancellationToken));
         var claimed = (await connection.QueryAsync<FeedRow>(new CommandDefinition(sql,
             new { Urls = urls.ToArray(), Now = now, Instance = instance, Batch = batch, Until = until, PerHost = perHost, Dead = (deadHolders ?? []).ToArray() },
             transaction, cancellationToken: cancellationToken))).AsList();
