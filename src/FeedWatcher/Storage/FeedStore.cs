@@ -102,14 +102,14 @@ public sealed class FeedStore(NpgsqlDataSource dataSource)
                 ORDER BY f.next_poll_at
                 LIMIT @Batch * 8
             ), candidates AS (
-                SELECT d.id, d.next_poll_at, row_number() OVER (PARTITION BY d.host ORDER BY d.next_poll_at) + coalesce(b.claimed, 0) AS in_flight
+                SELECT d.id, d.next_poll_at, row_number() OVER (PARTITION BY d.host ORDER BY d.next_poll_at, d.id) + coalesce(b.claimed, 0) AS in_flight
                 FROM due d LEFT JOIN busy b ON b.host IS NOT DISTINCT FROM d.host
             ), chosen AS (
                 SELECT f.id FROM feeds f JOIN candidates c ON c.id = f.id
                 -- Checked again on the row as it is when locked, should another claim have changed it meanwhile.
                 WHERE c.in_flight <= @PerHost AND f.next_poll_at <= @Now
                   AND (f.claimed_until IS NULL OR f.claimed_until <= @Now OR f.claimed_by = ANY(@Dead))
-                ORDER BY c.next_poll_at
+                ORDER BY c.next_poll_at, f.id
                 LIMIT @Batch
                 FOR UPDATE OF f SKIP LOCKED
             )
