@@ -140,7 +140,11 @@ public static class FeedWatcherServices
             q.ConfigureScheduler(s => (s.InstanceName, s.InstanceId) = ("FeedWatcher", WorkerStore.Instance));
             q.UsePersistentStore(store =>
             {
-                store.UsePostgres(options.Database.ConnectionString);
+                // Npgsql's factory itself, not its type name, which a trimmed publish does not resolve; the password as
+                // FeedWatcher's own connections use it.
+                var connection = new NpgsqlConnectionStringBuilder(options.Database.ConnectionString);
+                if (!string.IsNullOrEmpty(options.Database.Password)) connection.Password = options.Database.Password;
+                store.UsePostgres(NpgsqlFactory.Instance, connection.ConnectionString);
                 store.ConfigureStore(s => s.TablePrefix = "quartz.qrtz_");
                 store.UseSystemTextJsonSerializer(_ => { });
                 store.UseClustering(cluster =>
