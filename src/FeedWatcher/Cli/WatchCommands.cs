@@ -31,8 +31,9 @@ public static class WatchCommands
         watches.SetAction(List);
         show.SetAction(r => WithWatchAsync(r, name, async (host, watchName) =>
         {
-            // Learnt as a starting worker learns: every confident hit and judgement on record.
-            await host.Services.GetRequiredService<LearnTermsOnStart>().StartAsync(CancellationToken.None);
+            // Learnt as a starting worker learns it: every confident hit and judgement on record (the profile needs
+            // nothing else; the recent items a worker also reads at start only weigh words).
+            await host.Services.GetRequiredService<WatchLearning>().ApplyNewAsync();
             var registry = host.Services.GetRequiredService<WatchRegistry>();
             var sources = await host.Services.GetRequiredService<ItemStore>().TextsAsync([.. registry.Current.LearntBy(watchName)!.Words.Select(w => w.LastSource).Where(s => s > 0).Distinct()]);
             var profile = registry.Current.LearntBy(watchName, sources)!;

@@ -372,7 +372,7 @@ public sealed class WatchSet : IWatchMatcher
         for (var i = 0; i < count; i++)
         {
             if (learnt.TryGetValue(best[i].Term, out var from) && !_watches[watch].Seed!.ContainsKey(best[i].Term))
-                fromLearnt.Add($"{Display(best[i].Term, item)} ({new LearntProfile.Word("", 0, from.ConfidentHits, from.Relevant, from.NotRelevant, 0).Sources})");
+                fromLearnt.Add($"{Display(best[i].Term, item)} ({LearntProfile.Word.Describe(from.ConfidentHits, from.Relevant, from.NotRelevant)})");
             else
                 fromSeed.Add(Display(best[i].Term, item));
         }
@@ -428,11 +428,13 @@ public sealed record LearntProfile(string Watch, IReadOnlyList<LearntProfile.Wor
     public sealed record Word(string Text, double Weight, int ConfidentHits, int Relevant, int NotRelevant, long LastSource)
     {
         /// <summary>"3 hits, 1 judged relevant".</summary>
-        public string Sources => string.Join(", ", new[]
+        public string Sources => Describe(ConfidentHits, Relevant, NotRelevant);
+
+        public static string Describe(int confidentHits, int relevant, int notRelevant) => string.Join(", ", new[]
         {
-            ConfidentHits > 0 ? Cli.Words.Count(ConfidentHits, "hit") : null,
-            Relevant > 0 ? $"{Relevant} judged relevant" : null,
-            NotRelevant > 0 ? $"{NotRelevant} judged not" : null,
+            confidentHits > 0 ? Cli.Words.Count(confidentHits, "hit") : null,
+            relevant > 0 ? $"{relevant} judged relevant" : null,
+            notRelevant > 0 ? $"{notRelevant} judged not" : null,
         }.OfType<string>());
     }
 }
