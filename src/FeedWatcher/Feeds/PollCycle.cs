@@ -32,38 +32,54 @@ public sealed class PollCycle(
         var begun = clock.GetUtcNow().UtcDateTime;
         var dead = await workers.DeadAsync(await feeds.ClaimHoldersAsync(WorkerStore.Instance, begun, cancellationToken), begun, Scheduling.Heartbeat.Silence, cancellationToken);
 
-        // Due feeds are claimed a few at a time, no more than this instance fetches at once, so that other instances
-        // on the database share them; more are claimed as fetches finish.
+        // Due feeds are claimed a batch at a time, no more than this instance fetches at once, so that other instances
+        // on the database share them.
         Task<IReadOnlyList<FeedRow>> ClaimAsync(int count)
         {
             var now = clock.GetUtcNow().UtcDateTime;
             return feeds.ClaimDueAsync(urls, now, WorkerStore.Instance, count, now + current.Scheduler.FeedLease, current.Polling.MaxPerHost, dead, cancellationToken);
         }
-        var claimed = await ClaimAsync(concurrency);
-        if (claimed.Count == 0)
+        var waiting = new Queue<FeedRow>(await ClaimAsync(concurrency));
+        if (waiting.Count == 0)
             return [];
         await learning.ApplyNewAsync(cancellationToken); // hits and judgements since the last cycle, of every instance
 
         var outcomes = new List<RefreshOutcome>();
         var notModified = new List<FeedSuccess>();
         var running = new List<Task<RefreshOutcome>>();
+        // The next batch is claimed while the last one is fetched, once none of it waits: an instance holds at most a
+        // batch beyond what it fetches. A claim that found nothing is tried again only after a fetch has ended (a host
+        // below its cap again), and the cycle ends when one finds nothing with none running.
+        Task<IReadOnlyList<FeedRow>>? claiming = null;
+        var worthClaiming = true;
         try
         {
             while (true)
             {
-                foreach (var feed in claimed)
+                while (running.Count < concurrency && waiting.TryDequeue(out var feed))
                     running.Add(RefreshAsync(feed));
-                if (running.Count == 0) break;
-                var done = await Task.WhenAny(running);
+                if (claiming is null && worthClaiming && waiting.Count == 0)
+                    claiming = ClaimAsync(concurrency);
+                if (claiming is null && running.Count == 0) break;
+                var next = claiming is null ? await Task.WhenAny(running) : await Task.WhenAny(running.Append<Task>(claiming));
+                if (next == claiming)
+                {
+                    var more = await claiming;
+                    claiming = null;
+                    worthClaiming = more.Count > 0;
+                    foreach (var feed in more) waiting.Enqueue(feed);
+                    continue;
+                }
+                var done = (Task<RefreshOutcome>)next;
                 running.Remove(done);
                 outcomes.Add(await done);
-                // More are claimed once half the slots are free; none left to claim and none running ends the cycle.
-                claimed = running.Count <= concurrency / 2 ? await ClaimAsync(concurrency - running.Count) : [];
+                worthClaiming = true;
             }
         }
         finally
         {
             if (running.Count > 0) await Task.WhenAll(running).ContinueWith(_ => { }, TaskScheduler.Default);
+            if (claiming is not null) await claiming.ContinueWith(_ => { }, TaskScheduler.Default);
             // What this cycle's new items taught counts from the next cycle on, so that all of them were scored alike.
             matcher.Publish();
         }

@@ -19,7 +19,7 @@ public class StorageTests(PostgresFixture postgres)
     {
         await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateDatabaseAsync());
         var migrator = new Migrator(dataSource, NullLogger<Migrator>.Instance);
-        Assert.Equal(["0001_create_feeds_items_hits", "0002_add_feed_manners", "0003_add_hit_scores", "0004_digest_outbox", "0005_workers", "0006_cheaper_item_writes", "0007_add_digest_lease_holder", "0008_judgements", "0009_watch_learning", "0010_judgement_links", "0011_cluster"],
+        Assert.Equal(["0001_create_feeds_items_hits", "0002_add_feed_manners", "0003_add_hit_scores", "0004_digest_outbox", "0005_workers", "0006_cheaper_item_writes", "0007_add_digest_lease_holder", "0008_judgements", "0009_watch_learning", "0010_judgement_links", "0011_cluster", "0012_due_order"],
             await migrator.MigrateAsync());
         Assert.Empty(await migrator.MigrateAsync());
         await using var connection = await dataSource.OpenConnectionAsync();
@@ -35,7 +35,7 @@ public class StorageTests(PostgresFixture postgres)
     {
         await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateDatabaseAsync());
         var runs = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => new Migrator(dataSource, NullLogger<Migrator>.Instance).MigrateAsync())));
-        Assert.Equal(1, runs.Count(applied => applied.Count == 11));
+        Assert.Equal(1, runs.Count(applied => applied.Count > 0));
         Assert.Equal(3, runs.Count(applied => applied.Count == 0));
     }
 
