@@ -104,6 +104,7 @@ public static class FeedWatcherServices
 
         services.AddHostedService<AnnounceOnStart>();
         services.AddHostedService<MigrateOnStart>();
+        services.AddHostedService<ClusterCheck>(); // before the scheduler joins the cluster
         services.AddSingleton<LearnTermsOnStart>();
         services.AddHostedService(sp => sp.GetRequiredService<LearnTermsOnStart>());
         AddScheduler(services, configured);

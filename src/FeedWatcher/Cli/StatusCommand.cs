@@ -61,14 +61,14 @@ public static class StatusCommand
             var alive = seen.Where(w => w.StoppedAt is null && !dead.Contains(w.Instance)).ToList();
             foreach (var w in alive)
             {
-                var checkedIn = checkIns.TryGetValue(w.Instance, out var at) ? $"checked in {Ago(now - at)} ago" : "not checked in with the cluster";
+                var checkedIn = checkIns.TryGetValue(w.Instance, out var at) ? $"checked in {Words.Ago(now - at)} ago" : "not checked in with the cluster";
                 workers.Add(new
                 {
                     instance = w.Instance, version = w.Version, started_at = w.StartedAt, heartbeat_at = w.HeartbeatAt, scheduler = w.Scheduler,
                     checked_in_at = checkIns.TryGetValue(w.Instance, out var c) ? c : (DateTime?)null, feeds_claimed = claims.GetValueOrDefault(w.Instance),
                     last_poll_at = w.LastPollAt, last_poll = w.LastPoll,
                 });
-                lines.Add($"worker     {w.Instance} (FeedWatcher {w.Version}) up since {When(w.StartedAt)}, scheduler {w.Scheduler}, heard from {Ago(now - w.HeartbeatAt)} ago, {checkedIn}");
+                lines.Add($"worker     {w.Instance} (FeedWatcher {w.Version}) up since {When(w.StartedAt)}, scheduler {w.Scheduler}, heard from {Words.Ago(now - w.HeartbeatAt)} ago, {checkedIn}");
                 lines.Add($"           last poll: {(w.LastPollAt is { } polled ? $"{When(polled)}, {w.LastPoll}" : "none yet")}; polling {claims.GetValueOrDefault(w.Instance)} feed(s) now");
                 if (w.Scheduler != "running")
                 {
@@ -113,7 +113,7 @@ public static class StatusCommand
             {
                 var waited = now - d.CreatedAt;
                 if (waited > limits.DigestWaitLimit || d.Attempts >= limits.DigestAttemptLimit)
-                    problems.Add($"digest {d.Name} #{d.Id} has waited {Ago(waited)} to be delivered ({d.Attempts} attempt(s); limits: "
+                    problems.Add($"digest {d.Name} #{d.Id} has waited {Words.Ago(waited)} to be delivered ({d.Attempts} attempt(s); limits: "
                         + $"Status:DigestWaitLimit {limits.DigestWaitLimit}, Status:DigestAttemptLimit {limits.DigestAttemptLimit}), next try at {When(d.NextAttemptAt)}: {d.LastError}");
                 else if (d.Attempts > 0)
                     warnings.Add($"digest {d.Name} #{d.Id} not sent yet after {d.Attempts} attempt(s), next at {When(d.NextAttemptAt)}: {d.LastError}");
@@ -182,7 +182,4 @@ public static class StatusCommand
     }
 
     static string When(DateTime utc) => utc.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
-
-    static string Ago(TimeSpan span) =>
-        span.TotalSeconds < 120 ? $"{Math.Max(0, (int)span.TotalSeconds)} s" : span.TotalMinutes < 120 ? $"{(int)span.TotalMinutes} min" : $"{(int)span.TotalHours} h {span.Minutes} min";
 }

@@ -11,4 +11,8 @@ public static class Words
         span.TotalDays >= 1 && span.TotalDays % 1 == 0 ? (span.TotalDays == 1 ? "day" : $"{span.TotalDays:0} days")
         : span.TotalHours >= 1 && span.TotalHours % 1 == 0 ? (span.TotalHours == 1 ? "hour" : $"{span.TotalHours:0} hours")
         : $"{span.TotalMinutes:0} minutes";
+
+    /// <summary>"45 s", "12 min", "3 h 5 min": a length of time, to the unit that matters.</summary>
+    public static string Ago(TimeSpan span) =>
+        span.TotalSeconds < 120 ? $"{Math.Max(0, (int)span.TotalSeconds)} s" : span.TotalMinutes < 120 ? $"{(int)span.TotalMinutes} min" : $"{(int)span.TotalHours} h {span.Minutes} min";
 }

@@ -51,6 +51,11 @@ public static class ConfigValidator
         if (polling.MaxInterval < polling.DefaultInterval) Problem("Polling:MaxInterval", "must not be shorter than Polling:DefaultInterval");
         if (polling.ConnectTimeout <= TimeSpan.Zero) Problem("Polling:ConnectTimeout", "must be positive");
         if (polling.NewFeedBacklog < TimeSpan.Zero) Problem("Polling:NewFeedBacklog", "must not be negative");
+        var scheduler = options.Scheduler;
+        if (scheduler.CheckinInterval < TimeSpan.FromSeconds(1)) Problem("Scheduler:CheckinInterval", "must be at least 00:00:01");
+        if (scheduler.FailureThreshold < 2 * scheduler.CheckinInterval)
+            Problem("Scheduler:FailureThreshold", "must be at least twice Scheduler:CheckinInterval, or a slow check-in counts as a death");
+        if (scheduler.FeedLease < TimeSpan.FromSeconds(10)) Problem("Scheduler:FeedLease", "must be at least 00:00:10");
         if (options.Status.DigestWaitLimit <= TimeSpan.Zero) Problem("Status:DigestWaitLimit", "must be positive");
         if (options.Status.DigestAttemptLimit < 1) Problem("Status:DigestAttemptLimit", "must be at least 1");
         for (var i = 0; i < polling.AllowPrivateNetworks.Count; i++)

@@ -41,6 +41,9 @@ public sealed class Migrator(NpgsqlDataSource dataSource, ILogger<Migrator> logg
         return done;
     }
 
+    /// <summary>The SQL of one migration, by its version (<c>0011_cluster</c>).</summary>
+    internal static string Script(string version) => Migrations().Single(m => m.Version == version).Sql;
+
     static List<(string Version, string Sql)> Migrations()
     {
         var assembly = typeof(Migrator).Assembly;

@@ -82,4 +82,18 @@ public class ConfigValidatorTests
             "FeedWatcher:Watches:2:Name: required",
         ], problems);
     }
+
+    [Fact]
+    public void Scheduler_timings_that_would_count_the_living_as_dead_are_refused()
+    {
+        var problems = ConfigValidator.Validate(new FeedWatcherOptions
+        {
+            Watches = [new() { Name = "Kabul", Keywords = ["Kabul"] }],
+            Scheduler = new() { CheckinInterval = TimeSpan.FromSeconds(20), FailureThreshold = TimeSpan.FromSeconds(30), FeedLease = TimeSpan.FromSeconds(5) },
+        });
+        Assert.Equal([
+            "FeedWatcher:Scheduler:FailureThreshold: must be at least twice Scheduler:CheckinInterval, or a slow check-in counts as a death",
+            "FeedWatcher:Scheduler:FeedLease: must be at least 00:00:10",
+        ], problems);
+    }
 }
