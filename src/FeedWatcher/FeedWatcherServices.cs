@@ -100,6 +100,7 @@ public static class FeedWatcherServices
             AddPrometheus(services, configured.Metrics);
         services.AddSingleton<DigestStore>();
         services.AddSingleton<WorkerStore>();
+        services.AddSingleton<RetentionStore>();
         services.AddSingleton<DigestOutbox>();
 
         services.AddHostedService<AnnounceOnStart>();
@@ -159,7 +160,12 @@ public static class FeedWatcherServices
                 .WithIdentity("deliver-digests-check", "feedwatcher")
                 .StartNow()
                 .WithSimpleSchedule(s => s.WithInterval(TimeSpan.FromMinutes(1)).RepeatForever().WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithRemainingCount)));
+            q.AddJob<RetentionJob>(j => j.WithIdentity(RetentionJob.Key).StoreDurably());
+            q.AddTrigger(t => t.ForJob(RetentionJob.Key)
+                .WithIdentity(RetentionJob.Trigger)
+                .WithCronSchedule(options.Retention.Schedule, c => c.InTimeZone(TimeZoneInfo.Utc).WithMisfireInstruction(CronTriggerMisfireInstruction.FireAndProceed)));
         });
+        services.AddTransient<RetentionJob>();
         services.AddQuartzHostedService(q => q.WaitForJobsToComplete = true);
         services.AddHostedService<DigestSchedules>(); // each digest's trigger, as configured, now and after every edit
         services.AddHostedService<PollLoop>();

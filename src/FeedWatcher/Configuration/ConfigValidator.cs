@@ -56,6 +56,12 @@ public static class ConfigValidator
         if (scheduler.FailureThreshold < 2 * scheduler.CheckinInterval)
             Problem("Scheduler:FailureThreshold", "must be at least twice Scheduler:CheckinInterval, or a slow check-in counts as a death");
         if (scheduler.FeedLease < TimeSpan.FromSeconds(10)) Problem("Scheduler:FeedLease", "must be at least 00:00:10");
+        var retention = options.Retention;
+        if (!IsCron(retention.Schedule)) Problem("Retention:Schedule", $"not a valid Quartz cron expression: '{retention.Schedule}' (seconds come first, e.g. '0 30 3 * * ?')");
+        if (retention.ItemText < TimeSpan.FromDays(1)) Problem("Retention:ItemText", "must be at least 1.00:00:00");
+        if (retention.UnlistedItems < TimeSpan.FromDays(8)) Problem("Retention:UnlistedItems", "must be at least 8.00:00:00 (whether a feed still lists an item is recorded weekly)");
+        if (retention.DigestMessages < TimeSpan.FromDays(1)) Problem("Retention:DigestMessages", "must be at least 1.00:00:00");
+        if (retention.Hits is { } hitsFor && hitsFor < TimeSpan.FromDays(1)) Problem("Retention:Hits", "must be at least 1.00:00:00, or unset to keep hits for good");
         if (options.Status.DigestWaitLimit <= TimeSpan.Zero) Problem("Status:DigestWaitLimit", "must be positive");
         if (options.Status.DigestAttemptLimit < 1) Problem("Status:DigestAttemptLimit", "must be at least 1");
         for (var i = 0; i < polling.AllowPrivateNetworks.Count; i++)

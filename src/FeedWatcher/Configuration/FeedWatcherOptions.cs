@@ -23,6 +23,7 @@ public sealed class FeedWatcherOptions
     public StatusOptions Status { get; set; } = new();
     public WebOptions Web { get; set; } = new();
     public SchedulerOptions Scheduler { get; set; } = new();
+    public RetentionOptions Retention { get; set; } = new();
 
     public string ResolveStateDirectory()
     {
@@ -216,6 +217,31 @@ public sealed class SchedulerOptions
 
     /// <summary>How long a claim on a due feed holds: an instance that dies holding it frees the feed when it runs out.</summary>
     public TimeSpan FeedLease { get; set; } = TimeSpan.FromSeconds(75);
+}
+
+/// <summary>What is kept of what FeedWatcher has seen, and for how long. Hits (with their items), judgements and
+/// what the watches learnt are kept for good unless <see cref="Hits"/> says otherwise; so is the record of which hits
+/// each digest carried.</summary>
+public sealed class RetentionOptions
+{
+    /// <summary>Clean up at all.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>When the cleanup runs: a Quartz cron expression, in UTC (once per cluster).</summary>
+    public string Schedule { get; set; } = "0 30 3 * * ?";
+
+    /// <summary>How long the title and summary of an item that is no hit are kept after it was first seen.</summary>
+    public TimeSpan ItemText { get; set; } = TimeSpan.FromDays(90);
+
+    /// <summary>How long an item that is no hit is remembered once its feed no longer lists it (and its text is
+    /// gone): while its feed lists it, it is remembered, so that it never comes back as new.</summary>
+    public TimeSpan UnlistedItems { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>How long a sent digest's message is kept; what it carried is kept for good.</summary>
+    public TimeSpan DigestMessages { get; set; } = TimeSpan.FromDays(90);
+
+    /// <summary>How long hits are kept, with their items; unset: for good.</summary>
+    public TimeSpan? Hits { get; set; }
 }
 
 /// <summary>The story pages: a small web server inside the worker, off unless enabled.</summary>

@@ -241,6 +241,7 @@ public sealed class FeedStore(NpgsqlDataSource dataSource)
         SET etag = p.etag, last_modified = p.last_modified, primed = true,
             last_polled_at = p.now, last_success_at = p.now, last_error = NULL,
             consecutive_failures = 0, next_poll_at = p.next_poll_at, last_status_code = p.status_code,
+            last_body_at = CASE WHEN p.status_code = 304 THEN feeds.last_body_at ELSE p.now END,
             fetch_url = coalesce(p.moved_to, feeds.fetch_url),
             moved_at = CASE WHEN p.moved_to IS NULL THEN feeds.moved_at ELSE p.now END,
             ttl_minutes = coalesce(p.ttl_minutes, feeds.ttl_minutes),

@@ -33,13 +33,15 @@ public sealed class ItemStore(NpgsqlDataSource dataSource)
                 SELECT feed.id, u.item_key, u.title, u.link, u.summary, coalesce(u.published_at, feed.now), feed.now
                 FROM feed JOIN unnest(@ItemFeeds, @Keys, @Titles, @Links, @Summaries, @Published)
                     AS u(feed_id, item_key, title, link, summary, published_at) ON u.feed_id = feed.id
-                ON CONFLICT (feed_id, item_key) DO NOTHING
-                RETURNING id, feed_id, item_key
+                -- An item seen before is not new; that its feed still lists it is recorded, at most weekly.
+                ON CONFLICT (feed_id, item_key) DO UPDATE SET listed_at = EXCLUDED.first_seen_at
+                WHERE coalesce(items.listed_at, items.first_seen_at) < EXCLUDED.first_seen_at - interval '7 days'
+                RETURNING id, feed_id, item_key, xmax = 0 AS inserted
             ), new_hits AS (
                 INSERT INTO hits (item_id, watch, matched, score, explanation, created_at)
                 SELECT n.id, h.watch, string_to_array(h.matched, E'\x1f'), h.score, h.explanation::jsonb, feed.now
                 FROM new_items n
-                JOIN feed ON feed.id = n.feed_id
+                JOIN feed ON feed.id = n.feed_id AND n.inserted
                 JOIN unnest(@HitFeeds, @HitKeys, @HitWatches, @HitMatched, @HitScores, @HitExplanations)
                     AS h(feed_id, item_key, watch, matched, score, explanation) ON h.feed_id = n.feed_id AND h.item_key = n.item_key
                 ON CONFLICT (item_id, watch) DO NOTHING
@@ -47,10 +49,10 @@ public sealed class ItemStore(NpgsqlDataSource dataSource)
             )
             SELECT n.feed_id, n.item_key, (SELECT count(*) FROM new_hits h WHERE h.item_id = n.id)::int AS hits
             FROM (SELECT set_config('synchronous_commit', 'off', true)) AS commit_without_waiting
-            LEFT JOIN new_items n ON true
+            LEFT JOIN new_items n ON n.inserted
             """;
         // Within a poll, the first of several items with the same key is the one stored.
-        var items = polls.SelectMany(p => p.Items.DistinctBy(i => i.Key).Select(i => (p.Feed.Id, Item: i))).ToList();
+        var items = polls.SelectMany(p => p.Items.Select(i => (p.Feed.Id, Item: i))).DistinctBy(i => (i.Id, i.Item.Key)).ToList();
         var hits = polls.SelectMany(p => p.Matches.SelectMany(kv => kv.Value.Select(m => (p.Feed.Id, Key: kv.Key, Match: m)))).ToList();
         var parameters = FeedStore.SuccessParameters([.. polls.Select(p => p.Success)]);
         parameters.AddDynamicParams(new

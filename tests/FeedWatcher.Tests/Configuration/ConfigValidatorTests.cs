@@ -96,4 +96,19 @@ public class ConfigValidatorTests
             "FeedWatcher:Scheduler:FeedLease: must be at least 00:00:10",
         ], problems);
     }
+
+    [Fact]
+    public void Retention_periods_and_schedule_are_checked()
+    {
+        var problems = ConfigValidator.Validate(new FeedWatcherOptions
+        {
+            Watches = [new() { Name = "Kabul", Keywords = ["Kabul"] }],
+            Retention = new() { Schedule = "nightly", UnlistedItems = TimeSpan.FromDays(2), Hits = TimeSpan.Zero },
+        });
+        Assert.Equal([
+            "FeedWatcher:Retention:Schedule: not a valid Quartz cron expression: 'nightly' (seconds come first, e.g. '0 30 3 * * ?')",
+            "FeedWatcher:Retention:UnlistedItems: must be at least 8.00:00:00 (whether a feed still lists an item is recorded weekly)",
+            "FeedWatcher:Retention:Hits: must be at least 1.00:00:00, or unset to keep hits for good",
+        ], problems);
+    }
 }

@@ -88,6 +88,12 @@ public sealed class ClusterTests(PostgresFixture postgres)
             var received = smtp.Received.Select(m => m.MessageId).ToList();
             Assert.Equal(made, received.Distinct().Count());
             Assert.InRange(received.Count - received.Distinct().Count(), 0, 1);
+
+            // The cleanup, every two seconds, ran once each time, on one instance or another.
+            var cleanups = await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM retention_runs WHERE finished_at IS NOT NULL");
+            Assert.True(cleanups >= 5, $"{cleanups} cleanups");
+            var logged = workers.Sum(w => w.Output.Split('\n').Count(l => l.Contains("Cleanup: ", StringComparison.Ordinal)));
+            Assert.InRange(logged, cleanups - 1, cleanups + 1); // one may finish between the two counts
         }
         finally
         {
@@ -160,6 +166,7 @@ public sealed class ClusterTests(PostgresFixture postgres)
             Database = new { ConnectionString = connectionString },
             Polling = new { CheckInterval = "00:00:01", MaxConcurrency = 3, MaxPerHost = 9, AllowPrivateNetworks = new[] { TestHost.AllowedNetwork } },
             Scheduler = new { CheckinInterval = "00:00:01", FailureThreshold = "00:00:03" },
+            Retention = new { Schedule = "0/2 * * * * ?" },
             Feeds = Enumerable.Range(0, FeedCount).Select(f => new { Url = feeds.Url($"/desk{f}.rss"), Name = $"Desk {f}" }),
             Watches = new[] { new { Name = "Afghanistan", Keywords = Keywords } },
             Smtp = new { Host = "127.0.0.1", Port = smtpPort, Security = "None", Timeout = "00:00:05" },
