@@ -79,7 +79,7 @@ public static class CommandLine
         var parse = new Command("parse", "Read feed files as FeedWatcher would and print what it found.") { files, json };
         parse.SetAction(r => ParseCommand.Run(r.GetValue(files)!, r.GetValue(json)));
 
-        foreach (var command in new[] { run, migrate, config, parse, FeedsCommand.Build(), PollCommand.Build(), WatchCommands.Watches(), WatchCommands.Match(), WatchCommands.Backtest(), WatchCommands.Feedback(), HitsCommand.Build(), WebCommands.Build(), DigestCommands.Digest(), DigestCommands.SameStoryCommand(), StatusCommand.Build() })
+        foreach (var command in new[] { run, migrate, DbCommands.Build(), config, parse, FeedsCommand.Build(), PollCommand.Build(), WatchCommands.Watches(), WatchCommands.Match(), WatchCommands.Backtest(), WatchCommands.Feedback(), HitsCommand.Build(), WebCommands.Build(), DigestCommands.Digest(), DigestCommands.SameStoryCommand(), StatusCommand.Build() })
             root.Subcommands.Add(command);
         foreach (var command in root.Subcommands.Append(check).Append(show).Concat(root.Subcommands.SelectMany(c => c.Subcommands)))
             command.TreatUnmatchedTokensAsErrors = command == parse;

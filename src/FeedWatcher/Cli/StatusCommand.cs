@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Dapper;
 using FeedWatcher.Configuration;
 using Microsoft.Extensions.Options;
 using FeedWatcher.Scheduling;
@@ -45,7 +46,12 @@ public static class StatusCommand
         try
         {
             await using var connection = await dataSource.OpenConnectionAsync();
-            database = "reachable, PostgreSQL " + connection.PostgreSqlVersion.ToString(2);
+            database = $"reachable, PostgreSQL {connection.PostgreSqlVersion.ToString(2)}, "
+                + Words.Bytes(await connection.ExecuteScalarAsync<long>("SELECT pg_database_size(current_database())"));
+            var cleanups = await Table<(DateTime FireTime, string Removed)>(async () => (await connection.QueryAsync<(DateTime, string)>(
+                "SELECT fire_time, removed::text FROM retention_runs WHERE finished_at IS NOT NULL ORDER BY fire_time DESC LIMIT 1")).AsList(), []);
+            if (cleanups.Count > 0)
+                database += $"; last cleanup {When(cleanups[0].FireTime.ToUniversalTime())}: {DbCommands.Removed(cleanups[0].Removed)}";
             lines.Add($"database   {database}");
 
             // Workers: alive when heard from lately and their scheduler runs; with their check-in with the cluster and the

@@ -15,4 +15,12 @@ public static class Words
     /// <summary>"45 s", "12 min", "3 h 5 min": a length of time, to the unit that matters.</summary>
     public static string Ago(TimeSpan span) =>
         span.TotalSeconds < 120 ? $"{Math.Max(0, (int)span.TotalSeconds)} s" : span.TotalMinutes < 120 ? $"{(int)span.TotalMinutes} min" : $"{(int)span.TotalHours} h {span.Minutes} min";
+
+    /// <summary>"812 kB", "1.4 GB".</summary>
+    public static string Bytes(long bytes) => bytes switch
+    {
+        < 1_000_000 => FormattableString.Invariant($"{bytes / 1000.0:0} kB"),
+        < 1_000_000_000 => FormattableString.Invariant($"{bytes / 1e6:0.0} MB"),
+        _ => FormattableString.Invariant($"{bytes / 1e9:0.00} GB"),
+    };
 }
