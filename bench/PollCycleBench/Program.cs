@@ -6,6 +6,10 @@
 // cold: a fresh database holding every feed, primed (as if polled before, so every item is matched), all 200.
 // warm: the same database again, every feed due: all 304.
 // cluster: as cold, polled by K `feedwatcher poll` processes at once on the one database, each claiming due feeds.
+// cluster-warm: as cold, then K `feedwatcher run` workers on the one database; one cycle over every feed warms them up
+// (their code compiled), and the next, over every feed again (fetched whole, every item known already), is measured.
+// --cleanup-items N: a `feedwatcher db cleanup` runs on another database of the same server all through the cycle,
+// over N items past their text's age (prepared before the cycle; bench/retention.sh).
 // Prints one line of JSON.
 using System.Diagnostics;
 using System.Globalization;
@@ -24,11 +28,12 @@ var root = Arg("--root", "/tmp/fwperf");
 var app = Arg("--app", Path.Combine(root, "app"));
 var concurrency = Arg("--concurrency", "16");
 var instances = int.Parse(Arg("--instances", "1"), CultureInfo.InvariantCulture);
+var cleanupItems = int.Parse(Arg("--cleanup-items", "0"), CultureInfo.InvariantCulture);
 
 var urls = File.ReadLines(Path.Combine(root, "manifest.tsv")).Skip(1).Take(count).Select(l => baseUrl + l.Split('\t')[1]).ToList();
 
 await using var postgres = await PrivatePostgres.StartAsync(Path.Combine(root, "pg"), NullLogger.Instance);
-if (phase is "cold" or "cluster")
+if (phase is "cold" or "cluster" or "cluster-warm")
 {
     await using var admin = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(postgres.ConnectionString) { Database = "postgres" }.ConnectionString);
     await admin.OpenAsync();
@@ -38,7 +43,7 @@ var connectionString = await postgres.CreateDatabaseAsync("bench");
 await using (var dataSource = NpgsqlDataSource.Create(connectionString))
 {
     await new Migrator(dataSource, NullLogger<Migrator>.Instance).MigrateAsync();
-    if (phase is "cold" or "cluster")
+    if (phase is "cold" or "cluster" or "cluster-warm")
     {
         await new FeedStore(dataSource).ImportAsync(urls.Select(u => (u, (string?)null)).ToList(), DateTime.UtcNow);
         await using var connection = await dataSource.OpenConnectionAsync();
@@ -71,12 +76,102 @@ if (phase == "cluster")
         ["wall_s"] = Math.Round(wall, 2), ["process_cpu_s"] = Math.Round(cpu, 2), ["postgres_cpu_s"] = Math.Round(pg, 2),
         ["cpu_ms_per_feed"] = Math.Round(cpu * 1000 / count, 2), ["with_postgres_ms_per_feed"] = Math.Round((cpu + pg) * 1000 / count, 2),
         ["cycle_cpu_ms_per_feed"] = Math.Round(runs.Sum(r => (double)r.Cycle["cpu_s"]!) * 1000 / count, 2),
-        // Each process compiles its hot code once, over however few feeds it polls: a long-running service pays that once.
-        ["cycle_cpu_less_jit_ms_per_feed"] = Math.Round(runs.Sum(r => (double)r.Cycle["cpu_s"]! - (double)r.Cycle["jit_s"]!) * 1000 / count, 2),
         ["per_instance"] = new JsonArray([.. runs.Select(r => (JsonNode)r.Cycle["feeds"]!.GetValue<int>())]),
     }.ToJsonString());
     return 0;
 }
+// Items a cleanup works through beside the cycle: first seen half a year ago, none a hit, their feeds moved on.
+Process? cleanup = null;
+Stopwatch? cleanupWatch = null;
+if (cleanupItems > 0)
+{
+    var cleanupConnection = await postgres.CreateDatabaseAsync("cleanup");
+    await using (var cleanupSource = NpgsqlDataSource.Create(cleanupConnection))
+    {
+        await using var connection = await cleanupSource.OpenConnectionAsync();
+        await connection.ExecuteAsync("DROP SCHEMA public CASCADE; CREATE SCHEMA public; DROP SCHEMA IF EXISTS quartz CASCADE");
+        await new Migrator(cleanupSource, NullLogger<Migrator>.Instance).MigrateAsync();
+        await connection.ExecuteAsync("INSERT INTO feeds (url, source, last_body_at) SELECT 'http://old.example/' || f, 'imported', now() FROM generate_series(1, 1000) f");
+        await connection.ExecuteAsync("""
+            INSERT INTO items (feed_id, item_key, title, link, summary, published_at, first_seen_at)
+            SELECT (SELECT min(id) FROM feeds) + n % 1000, 'old-' || n, 'An old story, number ' || n, 'http://old.example/story/' || n,
+                   repeat('The summary of an old story that nobody reads any more. ', 8), now() - interval '180 days', now() - interval '180 days'
+            FROM generate_series(1, @Count) n
+            """, new { Count = cleanupItems }, commandTimeout: 0);
+        await connection.ExecuteAsync("VACUUM ANALYZE items");
+    }
+    pgBefore = PostgresCpu(postgres.Directory);
+    cleanup = Process.Start(new ProcessStartInfo(Path.Combine(app, "feedwatcher"), ["db", "cleanup", $"--FeedWatcher:Database:ConnectionString={cleanupConnection}",
+        $"--FeedWatcher:StateDirectory={Path.Combine(root, "cleanup-state")}"]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+    cleanupWatch = Stopwatch.StartNew();
+    await Task.Delay(500); // under way before the cycle starts
+}
+if (phase == "cluster-warm")
+{
+    await using var check = NpgsqlDataSource.Create(connectionString);
+    await using var connection = await check.OpenConnectionAsync();
+    await connection.ExecuteAsync("UPDATE feeds SET next_poll_at = now() + interval '1 day'"); // nothing due until all have started
+    var polled = Enumerable.Range(0, instances).Select(_ => new List<(DateTime At, int Feeds)>()).ToList();
+    var workers = new List<Process>();
+    var started = new CountdownEvent(instances);
+    for (var i = 0; i < instances; i++)
+    {
+        var index = i;
+        var worker = new Process
+        {
+            StartInfo = new ProcessStartInfo(Path.Combine(app, "feedwatcher"), ["run",
+                $"--FeedWatcher:Database:ConnectionString={connectionString}", $"--FeedWatcher:StateDirectory={Path.Combine(root, $"worker{i}")}",
+                $"--FeedWatcher:Polling:MaxConcurrency={concurrency}", $"--FeedWatcher:Polling:MaxPerHost={int.Parse(concurrency, CultureInfo.InvariantCulture) * 4}",
+                "--FeedWatcher:Polling:CheckInterval=00:00:01", $"--FeedWatcher:Polling:AllowPrivateNetworks:0={new Uri(baseUrl).Host}"])
+            { RedirectStandardOutput = true, RedirectStandardError = true },
+        };
+        worker.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is not { } line) return;
+            if (line.Contains("Polling ", StringComparison.Ordinal) && line.Contains("configured feeds", StringComparison.Ordinal)) started.Signal();
+            var at = line.IndexOf("Polled ", StringComparison.Ordinal);
+            if (at >= 0 && int.TryParse(line[(at + 7)..].Split(' ')[0], CultureInfo.InvariantCulture, out var feeds))
+                lock (polled[index]) polled[index].Add((DateTime.UtcNow, feeds));
+        };
+        worker.ErrorDataReceived += (_, _) => { };
+        worker.Start();
+        worker.BeginOutputReadLine();
+        worker.BeginErrorReadLine();
+        workers.Add(worker);
+    }
+    if (!started.Wait(TimeSpan.FromSeconds(120))) throw new TimeoutException("the workers did not start");
+
+    // Every feed due and fetched whole; until every one is polled and stored.
+    async Task<(double Wall, double[] Cpu, double Postgres, int[] Feeds)> CycleAsync()
+    {
+        var cpuBefore = workers.Select(w => ProcessCpu(w.Id)).ToArray();
+        var pg0 = PostgresCpu(postgres.Directory);
+        var since = DateTime.UtcNow;
+        var watch = Stopwatch.StartNew();
+        await connection.ExecuteAsync("UPDATE feeds SET next_poll_at = now(), etag = NULL, last_modified = NULL");
+        while (await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM feeds WHERE next_poll_at <= now() OR claimed_until IS NOT NULL") > 0)
+        {
+            if (watch.Elapsed > TimeSpan.FromMinutes(5)) throw new TimeoutException("the cycle did not end");
+            await Task.Delay(50);
+        }
+        var wall = watch.Elapsed.TotalSeconds;
+        await Task.Delay(300); // the last cycle's log lines
+        return (wall, [.. workers.Select((w, i) => ProcessCpu(w.Id) - cpuBefore[i])], PostgresCpu(postgres.Directory) - pg0,
+            [.. polled.Select(p => { lock (p) return p.Where(x => x.At >= since).Sum(x => x.Feeds); })]);
+    }
+    await CycleAsync();
+    var measured = await CycleAsync();
+    foreach (var worker in workers) worker.Kill(entireProcessTree: true);
+    Console.WriteLine(new JsonObject
+    {
+        ["phase"] = "cluster-warm", ["instances"] = instances, ["feeds"] = count, ["polled"] = measured.Feeds.Sum(),
+        ["wall_s"] = Math.Round(measured.Wall, 2), ["process_cpu_s"] = Math.Round(measured.Cpu.Sum(), 2), ["postgres_cpu_s"] = Math.Round(measured.Postgres, 2),
+        ["cpu_ms_per_feed"] = Math.Round(measured.Cpu.Sum() * 1000 / count, 2), ["with_postgres_ms_per_feed"] = Math.Round((measured.Cpu.Sum() + measured.Postgres) * 1000 / count, 2),
+        ["per_instance"] = new JsonArray([.. measured.Feeds.Select(f => (JsonNode)f)]),
+    }.ToJsonString());
+    return 0;
+}
+
 var start = new ProcessStartInfo("/usr/bin/time", ["-f", "TIME %e %U %S %M", Path.Combine(app, "feedwatcher"), "poll", "--all", "--json",
     $"--FeedWatcher:Database:ConnectionString={connectionString}", $"--FeedWatcher:StateDirectory={Path.Combine(root, "state")}",
     $"--FeedWatcher:Polling:MaxConcurrency={concurrency}", $"--FeedWatcher:Polling:MaxPerHost={concurrency}",
@@ -87,6 +182,13 @@ var stdout = child.StandardOutput.ReadToEndAsync();
 var stderr = child.StandardError.ReadToEndAsync();
 await child.WaitForExitAsync();
 var pgCpu = PostgresCpu(postgres.Directory) - pgBefore;
+var cleanupRunning = cleanup is { HasExited: false };
+if (cleanup is not null)
+{
+    var cleanupOutput = cleanup.StandardOutput.ReadToEndAsync();
+    await cleanup.WaitForExitAsync();
+    Console.Error.WriteLine($"cleanup beside the cycle: {(await cleanupOutput).Trim()} in {cleanupWatch!.Elapsed.TotalSeconds:0.0} s");
+}
 var cycle = JsonNode.Parse((await stdout).Trim().Split('\n').Last())!.AsObject();
 var time = (await stderr).Split('\n').Last(l => l.StartsWith("TIME ", StringComparison.Ordinal)).Split(' ');
 var result = new JsonObject
@@ -97,6 +199,9 @@ var result = new JsonObject
     ["process_cpu_s"] = Math.Round(double.Parse(time[2], CultureInfo.InvariantCulture) + double.Parse(time[3], CultureInfo.InvariantCulture), 2),
     ["peak_mb"] = Math.Round(double.Parse(time[4], CultureInfo.InvariantCulture) / 1024, 1),
     ["postgres_cpu_s"] = Math.Round(pgCpu, 2),
+    ["cleanup_items"] = cleanupItems,
+    ["cleanup_ran_throughout"] = cleanup is not null ? cleanupRunning : null,
+    ["cleanup_s"] = cleanupWatch is null ? null : Math.Round(cleanupWatch.Elapsed.TotalSeconds, 1),
 };
 Console.WriteLine(result.ToJsonString());
 return 0;
@@ -116,6 +221,14 @@ async Task<(JsonObject Cycle, double Cpu)> RunAsync(string[] command, string sta
     var fields = (await errors).Split('\n').Last(l => l.StartsWith("TIME ", StringComparison.Ordinal)).Split(' ');
     return (JsonNode.Parse((await output).Trim().Split('\n').Last())!.AsObject(),
         double.Parse(fields[2], CultureInfo.InvariantCulture) + double.Parse(fields[3], CultureInfo.InvariantCulture));
+}
+
+// user + system seconds of one process.
+static double ProcessCpu(int pid)
+{
+    var stat = File.ReadAllText($"/proc/{pid}/stat");
+    var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+    return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
 }
 
 // user + system seconds of the cluster's processes (the postmaster, its live children, and those that ended).

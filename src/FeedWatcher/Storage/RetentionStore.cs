@@ -68,7 +68,21 @@ public sealed class RetentionStore(NpgsqlDataSource dataSource)
         var hits = policy.Hits is { } hitsFor ? await RemoveHitsAsync(now - hitsFor, cancellationToken) : 0;
         var (texts, forgotten) = await ItemsAsync(policy, now, keepLatestTexts, cancellationToken);
         var messages = await DropDigestMessagesAsync(now - policy.DigestMessages, now, cancellationToken);
+        // What was removed is room for new rows once vacuumed: at once, rather than when autovacuum gets to a table
+        // that changed by a fraction of a percent (measured: without it, a year's database settled at about twice
+        // the size of its rows).
+        var changed = new List<string>();
+        if (texts + forgotten + hits > 0) changed.AddRange(["items", "hits"]);
+        if (messages > 0) changed.Add("digests");
+        await VacuumAsync(changed, cancellationToken);
         return new(texts, forgotten, messages, hits);
+    }
+
+    async Task VacuumAsync(List<string> tables, CancellationToken cancellationToken)
+    {
+        if (tables.Count == 0) return;
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition($"VACUUM (ANALYZE) {string.Join(", ", tables)}", commandTimeout: 0, cancellationToken: cancellationToken));
     }
 
     // Items in id order (the order they were first seen in), from the oldest, a batch at a time, until a batch holds
