@@ -28,6 +28,7 @@ public static class StatusCommand
         IReadOnlyList<string> Problems,
         IReadOnlyList<string> Warnings,
         string Database,
+        IReadOnlyDictionary<string, long> Tables,
         IReadOnlyList<object> Workers,
         object? Feeds,
         object? Digests,
@@ -41,18 +42,22 @@ public static class StatusCommand
         var warnings = new List<string>();
         var lines = new List<string>();
         string database;
+        var tables = new Dictionary<string, long>();
         var workers = new List<object>();
         object? feeds = null, digests = null;
         try
         {
             await using var connection = await dataSource.OpenConnectionAsync();
-            database = $"reachable, PostgreSQL {connection.PostgreSqlVersion.ToString(2)}, "
-                + Words.Bytes(await connection.ExecuteScalarAsync<long>("SELECT pg_database_size(current_database())"));
+            var (bytes, rows) = await DatabaseStats.SizeAsync(dataSource);
+            database = $"reachable, PostgreSQL {connection.PostgreSqlVersion.ToString(2)}, {Words.Bytes(bytes)}";
+            tables = rows.ToDictionary(r => r.Table, r => r.Rows);
             var cleanups = await Table<(DateTime FireTime, string Removed)>(async () => (await connection.QueryAsync<(DateTime, string)>(
                 "SELECT fire_time, removed::text FROM retention_runs WHERE finished_at IS NOT NULL ORDER BY fire_time DESC LIMIT 1")).AsList(), []);
             if (cleanups.Count > 0)
                 database += $"; last cleanup {When(cleanups[0].FireTime.ToUniversalTime())}: {DbCommands.Removed(cleanups[0].Removed)}";
             lines.Add($"database   {database}");
+            if (rows.Any(r => r.Rows > 0))
+                lines.Add($"tables     {string.Join(", ", rows.Where(r => r.Rows > 0).Select(r => $"{r.Table} {r.Rows.ToString("N0", CultureInfo.InvariantCulture)}"))} rows (PostgreSQL's estimates; feedwatcher db stats counts)");
 
             // Workers: alive when heard from lately and their scheduler runs; with their check-in with the cluster and the
             // feeds they hold. One that stopped being heard from without saying it stopped is lost.
@@ -138,7 +143,7 @@ public static class StatusCommand
         var healthy = problems.Count == 0;
         if (json)
         {
-            Console.WriteLine(JsonSerializer.Serialize(new Report(healthy, problems, warnings, database, workers, feeds, digests, web), JsonOptions));
+            Console.WriteLine(JsonSerializer.Serialize(new Report(healthy, problems, warnings, database, tables, workers, feeds, digests, web), JsonOptions));
         }
         else
         {

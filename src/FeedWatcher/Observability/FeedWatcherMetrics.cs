@@ -5,7 +5,7 @@ namespace FeedWatcher.Observability;
 
 /// <summary>What FeedWatcher counts, as OpenTelemetry metrics of the meter <see cref="MeterName"/>: feeds polled
 /// (by outcome), items seen, hits, digests (by outcome), how long polls and digest deliveries take, story pages served
-/// and readers' judgements.
+/// and readers' judgements; the database's size and its tables' rows, as the heartbeat last read them.
 /// Exported on the optional Prometheus endpoint (FeedWatcher:Metrics).</summary>
 public sealed class FeedWatcherMetrics : IDisposable
 {
@@ -14,6 +14,9 @@ public sealed class FeedWatcherMetrics : IDisposable
     readonly Meter _meter;
     readonly Counter<long> _feeds, _items, _hits, _digests, _pages, _judgements;
     readonly Histogram<double> _pollDuration, _digestDuration;
+    volatile DatabaseFigures? _database;
+
+    sealed record DatabaseFigures(long Bytes, IReadOnlyList<(string Table, long Rows)> Rows);
 
     public FeedWatcherMetrics(IMeterFactory meters)
     {
@@ -26,7 +29,15 @@ public sealed class FeedWatcherMetrics : IDisposable
         _judgements = _meter.CreateCounter<long>("feedwatcher.judgements", "{judgement}", "Readers' judgements recorded, by verdict and by where: page, link");
         _pollDuration = _meter.CreateHistogram<double>("feedwatcher.poll.duration", "s", "How long a poll cycle took");
         _digestDuration = _meter.CreateHistogram<double>("feedwatcher.digest.duration", "s", "How long a digest delivery took");
+        _meter.CreateObservableGauge("feedwatcher.database.size", () => _database is { } d ? [new Measurement<long>(d.Bytes)] : Array.Empty<Measurement<long>>(),
+            "By", "The size of FeedWatcher's database");
+        _meter.CreateObservableGauge("feedwatcher.database.rows",
+            () => _database is { } d ? d.Rows.Select(r => new Measurement<long>(r.Rows, new KeyValuePair<string, object?>("table", r.Table))) : [],
+            "{row}", "Rows of each of FeedWatcher's tables, as PostgreSQL last counted them");
     }
+
+    /// <summary>The database's size and rows per table, as last read.</summary>
+    public void Database(long bytes, IReadOnlyList<(string Table, long Rows)> rows) => _database = new(bytes, rows);
 
     public void Polled(IReadOnlyList<RefreshOutcome> outcomes, TimeSpan duration)
     {

@@ -4,9 +4,10 @@ using Quartz;
 namespace FeedWatcher.Scheduling;
 
 /// <summary>Tells the database every <see cref="Interval"/> that this worker is alive and what its scheduler is
-/// doing, for <c>feedwatcher status</c>; says so when it stops. A database that cannot be reached is logged and
-/// tried again at the next beat.</summary>
-public sealed class Heartbeat(WorkerStore workers, ISchedulerFactory schedulers, TimeProvider clock, ILogger<Heartbeat> logger) : BackgroundService
+/// doing, for <c>feedwatcher status</c>, and reads the database's size for the metrics; says so when it stops. A
+/// database that cannot be reached is logged and tried again at the next beat.</summary>
+public sealed class Heartbeat(WorkerStore workers, ISchedulerFactory schedulers, Npgsql.NpgsqlDataSource dataSource, Observability.FeedWatcherMetrics metrics,
+    TimeProvider clock, ILogger<Heartbeat> logger) : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(30);
 
@@ -32,6 +33,8 @@ public sealed class Heartbeat(WorkerStore workers, ISchedulerFactory schedulers,
                     _ => "standby",
                 };
                 await workers.BeatAsync(Version, started, state, clock.GetUtcNow().UtcDateTime, stoppingToken);
+                var (bytes, rows) = await DatabaseStats.SizeAsync(dataSource, stoppingToken);
+                metrics.Database(bytes, rows);
             }
             catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException or SchedulerException)
             {

@@ -36,4 +36,16 @@ public sealed record DatabaseStats(
             "SELECT fire_time, instance, finished_at, removed::text FROM retention_runs ORDER BY fire_time DESC LIMIT 1", cancellationToken: cancellationToken))).ToList();
         return new(database, bytes, tables, withText, oldestText, oldestItem, last.Count == 0 ? null : last[0]);
     }
+
+    /// <summary>The database's size and each of FeedWatcher's tables' rows as PostgreSQL last counted them (an
+    /// estimate, cheap to read): for status and the metrics.</summary>
+    public static async Task<(long Bytes, IReadOnlyList<(string Table, long Rows)> Rows)> SizeAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var bytes = await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT pg_database_size(current_database())", cancellationToken: cancellationToken));
+        var rows = await connection.QueryAsync<(string, long)>(new CommandDefinition(
+            "SELECT relname::text, greatest(n_live_tup, 0) FROM pg_stat_user_tables WHERE schemaname = 'public' AND relname::text = ANY(@Counted) ORDER BY n_live_tup DESC, relname",
+            new { Counted }, cancellationToken: cancellationToken));
+        return (bytes, [.. rows]);
+    }
 }

@@ -45,5 +45,6 @@ public sealed class DbCommandsTests(PostgresFixture postgres) : IDisposable
 
         (_, output, _) = await RunAsync(connectionString, "status");
         Assert.Matches(@"database   reachable, PostgreSQL [\d.]+, [\d.]+ MB; last cleanup .*: 10000 item texts dropped", output);
+        Assert.Contains("tables     items 30,000, feeds 1", output, StringComparison.Ordinal); // counted by the cleanup's vacuum
     }
 }

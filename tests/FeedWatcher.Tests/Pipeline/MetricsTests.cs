@@ -29,12 +29,22 @@ public sealed class MetricsTests(PostgresFixture postgres) : PipelineTest(postgr
             Clock.Advance(TimeSpan.FromHours(1));
             await PollOnceAsync(host);
 
+            // The database's size and rows, as the heartbeat reads them.
+            var dataSource = host.Services.GetRequiredService<Npgsql.NpgsqlDataSource>();
+            await using (var connection = await dataSource.OpenConnectionAsync())
+            await using (var analyze = new Npgsql.NpgsqlCommand("ANALYZE feeds, items", connection))
+                await analyze.ExecuteNonQueryAsync();
+            var (bytes, rows) = await FeedWatcher.Storage.DatabaseStats.SizeAsync(dataSource);
+            host.Services.GetRequiredService<FeedWatcher.Observability.FeedWatcherMetrics>().Database(bytes, rows);
+
             using var http = new HttpClient();
             var metrics = await http.GetStringAsync($"http://127.0.0.1:{port}/metrics");
             Assert.Matches(@"feedwatcher_feeds_polled_total\{[^}]*outcome=""ok""[^}]*\} 2", metrics);
             Assert.Matches(@"feedwatcher_items_new_total(\{[^}]*\})? 2", metrics);
             Assert.Matches(@"feedwatcher_hits_total(\{[^}]*\})? 1", metrics);
             Assert.Contains("feedwatcher_poll_duration_seconds_bucket", metrics, StringComparison.Ordinal);
+            Assert.Matches(@"feedwatcher_database_size_bytes(\{[^}]*\})? [1-9]\d{5,}", metrics);
+            Assert.Matches(@"feedwatcher_database_rows\{[^}]*table=""items""[^}]*\} 2", metrics);
         }
         finally
         {
