@@ -11,7 +11,8 @@ export FWPERF_ROOT="${FWPERF_ROOT:-/tmp/fwperf}"
 PERF="../shared/perf"
 [ -f "$FWPERF_ROOT/manifest.tsv" ] || /usr/bin/python3 "$PERF/gen_feeds.py" --n 5000 --seed 1 --out "$FWPERF_ROOT/feeds"
 
-dotnet run -c Release --project bench/RetentionBench -- --days "$DAYS" --root "$FWPERF_ROOT"
+# The year with everything kept does not depend on the policy: measured once, kept in $FWPERF_ROOT/kept.tsv.
+dotnet run -c Release --project bench/RetentionBench -- --days "$DAYS" --root "$FWPERF_ROOT" --kept "$FWPERF_ROOT/kept-$DAYS.tsv"
 echo
 
 bash "$PERF/nginx.sh" start >/dev/null
