@@ -103,7 +103,7 @@ public sealed partial class ClusterCheck(NpgsqlDataSource dataSource, IOptions<F
             return;
         logger.LogInformation("Instance {Instance} checked in {Ago} ago and recorded no stop: waiting one check-in to see whether it is alive",
             same.Instance, Cli.Words.Ago(now - same.When));
-        await Task.Delay(scheduler.CheckinInterval + TimeSpan.FromSeconds(1), clock, cancellationToken);
+        await Task.Delay(scheduler.CheckinInterval + TimeSpan.FromSeconds(1), cancellationToken); // the other instance's real check-ins
         var later = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
             "SELECT last_checkin_time FROM quartz.qrtz_scheduler_state WHERE instance_name = @Instance", new { same.Instance }, cancellationToken: cancellationToken));
         if (later is { } ticks && ticks != same.Ticks)
