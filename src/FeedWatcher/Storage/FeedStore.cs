@@ -117,20 +117,35 @@ public sealed class FeedStore(NpgsqlDataSource dataSource)
             FROM chosen WHERE feeds.id = chosen.id
             RETURNING {Columns.Replace("id,", "feeds.id,", StringComparison.Ordinal)}
             """;
+        // One round trip: the batch is one implicit transaction, which holds the lock until it ends. One instance claims
+        // at a time, and the claim's own statement then sees every claim made before it. The commit does not wait for
+        // the disk: a claim lost in a crash of the server only makes its feeds claimable again. The plan is one for all
+        // claims: index scans in claim order, which stop after the few feeds a claim reads (a bitmap or sequential scan
+        // would read every due feed, and estimates made when few were due favour them).
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        // One instance claims at a time, and the claim's own statement then sees every claim made before it. The commit
-        // does not wait for the disk: a claim lost in a crash of the server only makes its feeds claimable again. The
-        // plan is one for all claims: index scans in claim order, which stop after the few feeds a claim reads (a
-        // bitmap or sequential scan would read every due feed, and estimates made when few were due favour them).
-        await connection.ExecuteAsync(new CommandDefinition("""
-            SELECT pg_advisory_xact_lock(7310462871), set_config('synchronous_commit', 'off', true), set_config('plan_cache_mode', 'force_generic_plan', true),
-                   set_config('enable_bitmapscan', 'off', true), set_config('enable_seqscan', 'off', true)
-            """, transaction: transaction, cancellationToken: cancellationToken));
-        var claimed = (await connection.QueryAsync<FeedRow>(new CommandDefinition(sql,
-            new { Urls = urls.ToArray(), Now = now, Instance = instance, Batch = batch, Until = until, PerHost = perHost, Dead = (deadHolders ?? []).ToArray() },
-            transaction, cancellationToken: cancellationToken))).AsList();
-        await transaction.CommitAsync(cancellationToken);
+        await using var statements = new NpgsqlBatch(connection)
+        {
+            BatchCommands =
+            {
+                new("""
+                    SELECT pg_advisory_xact_lock(7310462871), set_config('synchronous_commit', 'off', true), set_config('plan_cache_mode', 'force_generic_plan', true),
+                           set_config('enable_bitmapscan', 'off', true), set_config('enable_seqscan', 'off', true)
+                    """),
+                new(sql)
+                {
+                    Parameters =
+                    {
+                        new("Urls", urls.ToArray()), new("Now", now), new("Instance", instance), new("Batch", batch),
+                        new("Until", until), new("PerHost", perHost), new("Dead", (deadHolders ?? []).ToArray()),
+                    },
+                },
+            },
+        };
+        await using var reader = await statements.ExecuteReaderAsync(cancellationToken);
+        await reader.NextResultAsync(cancellationToken);
+        var parse = reader.GetRowParser<FeedRow>();
+        var claimed = new List<FeedRow>();
+        while (await reader.ReadAsync(cancellationToken)) claimed.Add(parse(reader));
         return [.. claimed.OrderBy(f => f.NextPollAt).ThenBy(f => f.Id)];
     }
 
