@@ -8,8 +8,8 @@
 // cluster: as cold, polled by K `feedwatcher poll` processes at once on the one database, each claiming due feeds.
 // cluster-warm: as cold, then K `feedwatcher run` workers on the one database; one cycle over every feed warms them up
 // (their code compiled), and the next, over every feed again (fetched whole, every item known already), is measured.
-// --cleanup-items N: a `feedwatcher db cleanup` runs on another database of the same server all through the cycle,
-// over N items past their text's age (prepared before the cycle; bench/retention.sh).
+// --cleanup-items N: a `feedwatcher db cleanup` runs on the same database all through the cycle, over N items past
+// their text's age under feeds no longer polled (prepared before the cycle; bench/retention.sh).
 // Prints one line of JSON.
 using System.Diagnostics;
 using System.Globalization;
@@ -85,23 +85,28 @@ Process? cleanup = null;
 Stopwatch? cleanupWatch = null;
 if (cleanupItems > 0)
 {
-    var cleanupConnection = await postgres.CreateDatabaseAsync("cleanup");
-    await using (var cleanupSource = NpgsqlDataSource.Create(cleanupConnection))
+    // The old items are the cycle's database's own, under feeds no longer polled, so that the cleanup sees the cycle's
+    // claims; their ids come before the cycle's items', as they would have been seen before them.
+    await using (var cleanupSource = NpgsqlDataSource.Create(connectionString))
     {
         await using var connection = await cleanupSource.OpenConnectionAsync();
-        await connection.ExecuteAsync("DROP SCHEMA public CASCADE; CREATE SCHEMA public; DROP SCHEMA IF EXISTS quartz CASCADE");
-        await new Migrator(cleanupSource, NullLogger<Migrator>.Instance).MigrateAsync();
-        await connection.ExecuteAsync("INSERT INTO feeds (url, source, last_body_at) SELECT 'http://old.example/' || f, 'imported', now() FROM generate_series(1, 1000) f");
         await connection.ExecuteAsync("""
-            INSERT INTO items (feed_id, item_key, title, link, summary, published_at, first_seen_at)
-            SELECT (SELECT min(id) FROM feeds) + n % 1000, 'old-' || n, 'An old story, number ' || n, 'http://old.example/story/' || n,
+            INSERT INTO feeds (url, source, last_body_at) SELECT 'http://old.example/' || f, 'removed', now() FROM generate_series(1, 1000) f
+            ON CONFLICT (url) DO NOTHING
+            """);
+        await connection.ExecuteAsync("""
+            INSERT INTO items (id, feed_id, item_key, title, link, summary, published_at, first_seen_at) OVERRIDING SYSTEM VALUE
+            SELECT n, (SELECT min(id) FROM feeds WHERE url LIKE 'http://old.example/%') + n % 1000, 'old-' || n, 'An old story, number ' || n, 'http://old.example/story/' || n,
                    repeat('The summary of an old story that nobody reads any more. ', 8), now() - interval '180 days', now() - interval '180 days'
             FROM generate_series(1, @Count) n
+            ON CONFLICT (feed_id, item_key) DO UPDATE SET title = EXCLUDED.title, link = EXCLUDED.link, summary = EXCLUDED.summary, text_dropped_at = NULL
             """, new { Count = cleanupItems }, commandTimeout: 0);
+        // Ids in the order items were seen: the old ones first, whatever the cycle before added.
+        await connection.ExecuteAsync("SELECT setval(pg_get_serial_sequence('items', 'id'), greatest(@Count, (SELECT max(id) FROM items)))", new { Count = cleanupItems });
         await connection.ExecuteAsync("VACUUM ANALYZE items");
     }
     pgBefore = PostgresCpu(postgres.Directory);
-    cleanup = Process.Start(new ProcessStartInfo(Path.Combine(app, "feedwatcher"), ["db", "cleanup", $"--FeedWatcher:Database:ConnectionString={cleanupConnection}",
+    cleanup = Process.Start(new ProcessStartInfo(Path.Combine(app, "feedwatcher"), ["db", "cleanup", $"--FeedWatcher:Database:ConnectionString={connectionString}",
         $"--FeedWatcher:StateDirectory={Path.Combine(root, "cleanup-state")}"]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
     cleanupWatch = Stopwatch.StartNew();
     await Task.Delay(500); // under way before the cycle starts

@@ -45,7 +45,26 @@ public sealed class RetentionStore(NpgsqlDataSource dataSource)
     // of a million items made a poll cycle on the same 2-core server a third slower).
     const int Pause = 4;
 
-    static Task PauseAfterAsync(TimeSpan batch, CancellationToken cancellationToken) => Task.Delay(batch * Pause, cancellationToken);
+    // Polls go first: while any instance holds claims on due feeds (a poll cycle is under way), the cleanup waits for
+    // the cycle to end, a minute at most at a time, so that a database polled without a break still gets a batch a
+    // minute (measured: paced but not waiting, a cleanup beside a warmed-up poll cycle made it a tenth to two fifths slower).
+    static readonly TimeSpan MostWaitForPolls = TimeSpan.FromMinutes(1);
+    static readonly TimeSpan PollsCheckedEvery = TimeSpan.FromMilliseconds(200);
+
+    async Task PauseAfterAsync(TimeSpan batch, CancellationToken cancellationToken)
+    {
+        await Task.Delay(batch * Pause, cancellationToken);
+        await WaitForPollsAsync(cancellationToken);
+    }
+
+    async Task WaitForPollsAsync(CancellationToken cancellationToken)
+    {
+        var waiting = System.Diagnostics.Stopwatch.StartNew();
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        while (waiting.Elapsed < MostWaitForPolls && await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+                   "SELECT EXISTS (SELECT 1 FROM feeds WHERE claimed_until IS NOT NULL AND claimed_until > now())", cancellationToken: cancellationToken)))
+            await Task.Delay(PollsCheckedEvery, cancellationToken);
+    }
 
     // Whether a poll found an item in its feed is refreshed at most this often (ItemStore.SavePollsAsync).
     static readonly TimeSpan ListedRefresh = TimeSpan.FromDays(7);
@@ -72,6 +91,7 @@ public sealed class RetentionStore(NpgsqlDataSource dataSource)
     /// <summary>Applies the policy as of <paramref name="now"/>.</summary>
     public async Task<RetentionReport> ApplyAsync(RetentionOptions policy, DateTime now, int keepLatestTexts, CancellationToken cancellationToken = default)
     {
+        await WaitForPollsAsync(cancellationToken);
         var hits = policy.Hits is { } hitsFor ? await RemoveHitsAsync(now - hitsFor, cancellationToken) : 0;
         var (texts, forgotten) = await ItemsAsync(policy, now, keepLatestTexts, cancellationToken);
         var messages = await DropDigestMessagesAsync(now - policy.DigestMessages, now, cancellationToken);
@@ -88,6 +108,7 @@ public sealed class RetentionStore(NpgsqlDataSource dataSource)
     async Task VacuumAsync(List<string> tables, CancellationToken cancellationToken)
     {
         if (tables.Count == 0) return;
+        await WaitForPollsAsync(cancellationToken);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         // Paced as autovacuum paces itself (a manual VACUUM is not, by default).
         await connection.ExecuteAsync(new CommandDefinition("SET vacuum_cost_delay = '2ms'", cancellationToken: cancellationToken));

@@ -109,5 +109,25 @@ public sealed class RetentionTests(PostgresFixture postgres)
         Assert.True(await retention.BeginRunAsync(Start.AddDays(1), "two:2", Start.AddDays(1)));
     }
 
+    [Fact]
+    public async Task The_cleanup_waits_while_a_poll_cycle_holds_claims_and_goes_on_once_it_ends()
+    {
+        await using var dataSource = await postgres.CreateMigratedDatabaseAsync();
+        var (feeds, items, retention) = (new FeedStore(dataSource), new ItemStore(dataSource), new RetentionStore(dataSource));
+        await feeds.SyncAsync([new FeedOptions { Url = "http://a.example/feed" }], Start);
+        await PollAsync(feeds, items, Start, ["a", "b"]);
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await connection.ExecuteAsync("UPDATE feeds SET next_poll_at = now() - interval '1 minute'");
+        var claimed = Assert.Single(await feeds.ClaimDueAsync(["http://a.example/feed"], DateTime.UtcNow, "other:1", 16, DateTime.UtcNow.AddMinutes(5), 2));
+
+        var cleanup = retention.ApplyAsync(Policy, Start.AddDays(91), keepLatestTexts: 0);
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        Assert.False(cleanup.IsCompleted);
+        Assert.Equal(0, await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM items WHERE text_dropped_at IS NOT NULL"));
+
+        await feeds.RecordNotModifiedAsync([new FeedSuccess(claimed.Id, null, null, 304, null, null, DateTime.UtcNow, DateTime.UtcNow.AddHours(1), claimed.Claim)]);
+        Assert.Equal(new RetentionReport(2, 0, 0, 0), await cleanup.WaitAsync(TimeSpan.FromSeconds(30)));
+    }
+
     static (int, int) Count((IReadOnlyList<string> NewKeys, int Hits) saved) => (saved.NewKeys.Count, saved.Hits);
 }
