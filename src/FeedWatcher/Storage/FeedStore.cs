@@ -53,8 +53,9 @@ public sealed record FeedFailure(string Error, int? StatusCode, bool Gone, DateT
 /// <summary>The <c>feeds</c> table.</summary>
 public sealed class FeedStore(NpgsqlDataSource dataSource)
 {
-    const string Columns = """
-        id, url, name, etag, last_modified, primed, last_polled_at, last_success_at, last_error, last_error_at,
+    const string Columns = $"id, {ColumnsAfterId}";
+    const string ColumnsAfterId = """
+        url, name, etag, last_modified, primed, last_polled_at, last_success_at, last_error, last_error_at,
         consecutive_failures, next_poll_at, fetch_url, status, source, last_status_code, moved_at, ttl_minutes, claim
         """;
 
@@ -80,6 +81,38 @@ public sealed class FeedStore(NpgsqlDataSource dataSource)
         });
     }
 
+    /// <summary>The claim of <see cref="ClaimDueAsync"/>. One token (<c>@Claim</c>) marks every feed of one claim: a poll's
+    /// write checks it with the feed's id, and the next claim of the feed has another.</summary>
+    const string ClaimSql = $"""
+        WITH busy AS (
+            -- Other instances' feeds in flight; this instance's own are capped by its HTTP client, per host.
+            SELECT host, count(*) AS claimed FROM feeds
+            WHERE claimed_until IS NOT NULL AND claimed_until > @Now AND claimed_by <> @Instance AND NOT claimed_by = ANY(@Dead) GROUP BY host
+        ), due AS (
+            -- The longest due first, of hosts not at their cap: a few times the batch, so the per-host count stays cheap.
+            SELECT f.id, f.host, f.next_poll_at FROM feeds f
+            WHERE {InUse} AND f.status = 'active' AND f.next_poll_at <= @Now
+              AND (f.claimed_until IS NULL OR f.claimed_until <= @Now OR f.claimed_by = ANY(@Dead))
+              AND NOT coalesce(f.host = ANY (ARRAY(SELECT host FROM busy WHERE claimed >= @PerHost)), false)
+            ORDER BY f.next_poll_at, f.id
+            LIMIT @Batch * 8
+        ), candidates AS (
+            SELECT d.id, d.next_poll_at, row_number() OVER (PARTITION BY d.host ORDER BY d.next_poll_at, d.id) + coalesce(b.claimed, 0) AS in_flight
+            FROM due d LEFT JOIN busy b ON b.host IS NOT DISTINCT FROM d.host
+        ), chosen AS (
+            SELECT f.id FROM feeds f JOIN candidates c ON c.id = f.id
+            -- Checked again on the row as it is when locked, should another claim have changed it meanwhile.
+            WHERE c.in_flight <= @PerHost AND f.next_poll_at <= @Now
+              AND (f.claimed_until IS NULL OR f.claimed_until <= @Now OR f.claimed_by = ANY(@Dead))
+            ORDER BY c.next_poll_at, f.id
+            LIMIT @Batch
+            FOR UPDATE OF f SKIP LOCKED
+        )
+        UPDATE feeds SET claim = @Claim, claimed_by = @Instance, claimed_until = @Until
+        FROM chosen WHERE feeds.id = chosen.id
+        RETURNING feeds.id, {ColumnsAfterId}
+        """;
+
     /// <summary>Claims up to <paramref name="batch"/> due feeds for one poll each by <paramref name="instance"/>, until
     /// <paramref name="until"/>: feeds no other instance holds a live claim on, the longest due first, and no more of
     /// one host than <paramref name="perHost"/> claimed at once beside what other instances hold. Claims of <paramref name="deadHolders"/>
@@ -88,35 +121,6 @@ public sealed class FeedStore(NpgsqlDataSource dataSource)
     public async Task<IReadOnlyList<FeedRow>> ClaimDueAsync(IReadOnlyList<string> urls, DateTime now, string instance, int batch, DateTime until, int perHost,
         IReadOnlyList<string>? deadHolders = null, CancellationToken cancellationToken = default)
     {
-        var sql = $"""
-            WITH busy AS (
-                -- Other instances' feeds in flight; this instance's own are capped by its HTTP client, per host.
-                SELECT host, count(*) AS claimed FROM feeds
-                WHERE claimed_until IS NOT NULL AND claimed_until > @Now AND claimed_by <> @Instance AND NOT claimed_by = ANY(@Dead) GROUP BY host
-            ), due AS (
-                -- The longest due first, of hosts not at their cap: a few times the batch, so the per-host count stays cheap.
-                SELECT f.id, f.host, f.next_poll_at FROM feeds f
-                WHERE {InUse} AND f.status = 'active' AND f.next_poll_at <= @Now
-                  AND (f.claimed_until IS NULL OR f.claimed_until <= @Now OR f.claimed_by = ANY(@Dead))
-                  AND NOT coalesce(f.host = ANY (ARRAY(SELECT host FROM busy WHERE claimed >= @PerHost)), false)
-                ORDER BY f.next_poll_at, f.id
-                LIMIT @Batch * 8
-            ), candidates AS (
-                SELECT d.id, d.next_poll_at, row_number() OVER (PARTITION BY d.host ORDER BY d.next_poll_at, d.id) + coalesce(b.claimed, 0) AS in_flight
-                FROM due d LEFT JOIN busy b ON b.host IS NOT DISTINCT FROM d.host
-            ), chosen AS (
-                SELECT f.id FROM feeds f JOIN candidates c ON c.id = f.id
-                -- Checked again on the row as it is when locked, should another claim have changed it meanwhile.
-                WHERE c.in_flight <= @PerHost AND f.next_poll_at <= @Now
-                  AND (f.claimed_until IS NULL OR f.claimed_until <= @Now OR f.claimed_by = ANY(@Dead))
-                ORDER BY c.next_poll_at, f.id
-                LIMIT @Batch
-                FOR UPDATE OF f SKIP LOCKED
-            )
-            UPDATE feeds SET claim = gen_random_uuid(), claimed_by = @Instance, claimed_until = @Until
-            FROM chosen WHERE feeds.id = chosen.id
-            RETURNING {Columns.Replace("id,", "feeds.id,", StringComparison.Ordinal)}
-            """;
         // One round trip: the batch is one implicit transaction, which holds the lock until it ends. One instance claims
         // at a time, and the claim's own statement then sees every claim made before it. The commit does not wait for
         // the disk: a claim lost in a crash of the server only makes its feeds claimable again. The plan is one for all
@@ -131,11 +135,11 @@ public sealed class FeedStore(NpgsqlDataSource dataSource)
                     SELECT pg_advisory_xact_lock(7310462871), set_config('synchronous_commit', 'off', true), set_config('plan_cache_mode', 'force_generic_plan', true),
                            set_config('enable_bitmapscan', 'off', true), set_config('enable_seqscan', 'off', true)
                     """),
-                new(sql)
+                new(ClaimSql)
                 {
                     Parameters =
                     {
-                        new("Urls", urls.ToArray()), new("Now", now), new("Instance", instance), new("Batch", batch),
+                        new("Claim", Guid.NewGuid()), new("Urls", urls.ToArray()), new("Now", now), new("Instance", instance), new("Batch", batch),
                         new("Until", until), new("PerHost", perHost), new("Dead", (deadHolders ?? []).ToArray()),
                     },
                 },
