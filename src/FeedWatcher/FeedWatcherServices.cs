@@ -63,9 +63,7 @@ public static class FeedWatcherServices
         services.AddSingleton(sp =>
         {
             var database = sp.GetRequiredService<IOptions<FeedWatcherOptions>>().Value.Database;
-            var connection = new NpgsqlConnectionStringBuilder(database.ConnectionString);
-            if (!string.IsNullOrEmpty(database.Password))
-                connection.Password = database.Password;
+            var connection = database.Connection();
             // The same few statements run for every feed: let Npgsql prepare them once per connection.
             if (connection.MaxAutoPrepare == 0)
                 connection.MaxAutoPrepare = 32;
@@ -144,9 +142,7 @@ public static class FeedWatcherServices
             {
                 // Npgsql's factory itself, not its type name, which a trimmed publish does not resolve; the password as
                 // FeedWatcher's own connections use it.
-                var connection = new NpgsqlConnectionStringBuilder(options.Database.ConnectionString);
-                if (!string.IsNullOrEmpty(options.Database.Password)) connection.Password = options.Database.Password;
-                store.UsePostgres(NpgsqlFactory.Instance, connection.ConnectionString);
+                store.UsePostgres(NpgsqlFactory.Instance, options.Database.Connection().ConnectionString);
                 store.ConfigureStore(s => s.TablePrefix = "quartz.qrtz_");
                 store.UseSystemTextJsonSerializer(_ => { });
                 store.UseClustering(cluster =>

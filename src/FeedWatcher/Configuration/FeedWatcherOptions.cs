@@ -44,6 +44,14 @@ public sealed class DatabaseOptions
     /// <summary>Where initdb and pg_ctl live, for the private cluster; found on PATH or under
     /// /usr/lib/postgresql when empty.</summary>
     public string? PostgresBinDirectory { get; set; }
+
+    /// <summary>The connection string with <see cref="Password"/> in it, as every connection FeedWatcher makes uses it.</summary>
+    public Npgsql.NpgsqlConnectionStringBuilder Connection()
+    {
+        var connection = new Npgsql.NpgsqlConnectionStringBuilder(ConnectionString);
+        if (!string.IsNullOrEmpty(Password)) connection.Password = Password;
+        return connection;
+    }
 }
 
 /// <summary>How feeds are fetched.</summary>
