@@ -34,7 +34,8 @@ public sealed class DatabaseBackup(DatabaseOptions database, NpgsqlDataSource da
     }
 
     /// <summary>Replaces the database with the backup in <paramref name="file"/>, in one transaction: a restore that fails
-    /// leaves the database as it was. Refused while a worker runs on the database. Afterwards the workers of the backup
+    /// leaves the database as it was. Refused while a worker runs on the database (heard from lately, and not a process of
+    /// this machine that is gone). Afterwards the workers of the backup
     /// count as stopped and their claims on feeds are given up, so that the next worker to start polls every due feed.</summary>
     public async Task RestoreAsync(string file, CancellationToken cancellationToken = default)
     {
@@ -52,7 +53,7 @@ public sealed class DatabaseBackup(DatabaseOptions database, NpgsqlDataSource da
             var running = await check.ExecuteScalarAsync<bool>(new CommandDefinition("SELECT to_regclass('public.workers') IS NOT NULL", cancellationToken: cancellationToken))
                 ? (await check.QueryAsync<(string Instance, DateTime HeartbeatAt)>(new CommandDefinition(
                     "SELECT instance, heartbeat_at FROM workers WHERE stopped_at IS NULL AND heartbeat_at > @Since",
-                    new { Since = now - Scheduling.Heartbeat.Silence }, cancellationToken: cancellationToken))).AsList()
+                    new { Since = now - Scheduling.Heartbeat.Silence }, cancellationToken: cancellationToken))).Where(w => !WorkerStore.IsGoneFromThisMachine(w.Instance)).ToList()
                 : [];
             if (running.Count > 0)
                 throw new BackupException($"FeedWatcher is running on this database ({string.Join(", ", running.Select(w => $"{w.Instance}, heard from {(int)(now - w.HeartbeatAt).TotalSeconds} s ago"))}): " +

@@ -82,7 +82,7 @@ public sealed class WorkerStore(NpgsqlDataSource dataSource)
     }
 
     // host:pid of this machine whose process no longer runs.
-    static bool IsGoneFromThisMachine(string instance)
+    internal static bool IsGoneFromThisMachine(string instance)
     {
         var colon = instance.LastIndexOf(':');
         if (colon < 0 || instance[..colon] != Environment.MachineName || !int.TryParse(instance[(colon + 1)..], out var pid)) return false;
