@@ -62,7 +62,7 @@ public sealed class DatabaseBackup(DatabaseOptions database, NpgsqlDataSource da
 
         dataSource.Clear(); // FeedWatcher's own connections start anew on the restored tables
         await RunAsync("pg_restore", ["--clean", "--if-exists", "--no-owner", "--no-privileges", "--single-transaction", "--exit-on-error",
-            $"--dbname={Connection().Database}", path], cancellationToken);
+            $"--dbname={database.Connection().Database}", path], cancellationToken);
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition("""
@@ -71,14 +71,12 @@ public sealed class DatabaseBackup(DatabaseOptions database, NpgsqlDataSource da
             """, cancellationToken: cancellationToken));
     }
 
-    NpgsqlConnectionStringBuilder Connection() => database.Connection();
-
     // Runs a PostgreSQL client tool on FeedWatcher's connection (given by environment, so the password is on no command
     // line); its standard output, or a BackupException with what it said.
     async Task<string> RunAsync(string tool, string[] arguments, CancellationToken cancellationToken, string? what = null)
     {
-        var connection = Connection();
-        var start = new ProcessStartInfo(Tools.Find(tool, database.PostgresBinDirectory)) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var connection = database.Connection();
+        var start = new ProcessStartInfo(FindTool(tool, database.PostgresBinDirectory)) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
         start.Environment["PGHOST"] = connection.Host;
         start.Environment["PGPORT"] = connection.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -100,22 +98,15 @@ public sealed class DatabaseBackup(DatabaseOptions database, NpgsqlDataSource da
         return await output;
     }
 
-    /// <summary>Where PostgreSQL's client tools are: FeedWatcher:Database:PostgresBinDirectory, else the newest under
+    /// <summary>Where a PostgreSQL client tool is: FeedWatcher:Database:PostgresBinDirectory, else the newest under
     /// /usr/lib/postgresql (a newer pg_dump reads older servers, not the other way round), else PATH.</summary>
-    public static class Tools
+    static string FindTool(string tool, string? configured)
     {
-        public static string Find(string tool, string? configured)
-        {
-            if (!string.IsNullOrWhiteSpace(configured))
-                return File.Exists(Path.Combine(configured, tool)) ? Path.Combine(configured, tool)
-                    : throw new BackupException($"FeedWatcher:Database:PostgresBinDirectory: no {tool} in '{configured}'");
-            var candidates = (Directory.Exists("/usr/lib/postgresql")
-                    ? Directory.GetDirectories("/usr/lib/postgresql").OrderByDescending(d => int.TryParse(Path.GetFileName(d), out var v) ? v : 0).Select(d => Path.Combine(d, "bin"))
-                    : [])
-                .Concat((Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries));
-            return candidates.Select(d => Path.Combine(d, tool)).FirstOrDefault(File.Exists)
-                ?? throw new BackupException($"no {tool} found under /usr/lib/postgresql or on PATH: install PostgreSQL's client tools (for example 'apt-get install postgresql-client') or set FeedWatcher:Database:PostgresBinDirectory");
-        }
+        if (!string.IsNullOrWhiteSpace(configured))
+            return File.Exists(Path.Combine(configured, tool)) ? Path.Combine(configured, tool)
+                : throw new BackupException($"FeedWatcher:Database:PostgresBinDirectory: no {tool} in '{configured}'");
+        return PrivatePostgres.InstalledBinDirectories().Concat(PrivatePostgres.PathDirectories()).Select(d => Path.Combine(d, tool)).FirstOrDefault(File.Exists)
+            ?? throw new BackupException($"no {tool} found under /usr/lib/postgresql or on PATH: install PostgreSQL's client tools (for example 'apt-get install postgresql-client') or set FeedWatcher:Database:PostgresBinDirectory");
     }
 }
 

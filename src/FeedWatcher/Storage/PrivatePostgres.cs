@@ -217,14 +217,19 @@ public sealed class PrivatePostgres : IAsyncDisposable
         if (!string.IsNullOrWhiteSpace(configured))
             return HasServer(configured) ? configured
                 : throw new PrivatePostgresException($"FeedWatcher:Database:PostgresBinDirectory: no initdb and pg_ctl in '{configured}'");
-        var candidates = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Concat(System.IO.Directory.Exists("/usr/lib/postgresql")
-                ? System.IO.Directory.GetDirectories("/usr/lib/postgresql").OrderByDescending(d => int.TryParse(Path.GetFileName(d), out var v) ? v : 0).Select(d => Path.Combine(d, "bin"))
-                : []);
-        return candidates.FirstOrDefault(HasServer)
+        return PathDirectories().Concat(InstalledBinDirectories()).FirstOrDefault(HasServer)
             ?? throw new PrivatePostgresException(
                 "no PostgreSQL server binaries (initdb, pg_ctl) found on PATH or under /usr/lib/postgresql: install PostgreSQL (for example 'apt-get install postgresql'), set FeedWatcher:Database:PostgresBinDirectory, or configure FeedWatcher:Database:ConnectionString");
     }
+
+    /// <summary>The bin directories of Debian's PostgreSQL packages, the newest version first.</summary>
+    internal static IEnumerable<string> InstalledBinDirectories() => System.IO.Directory.Exists("/usr/lib/postgresql")
+        ? System.IO.Directory.GetDirectories("/usr/lib/postgresql").OrderByDescending(d => int.TryParse(Path.GetFileName(d), out var v) ? v : 0).Select(d => Path.Combine(d, "bin"))
+        : [];
+
+    /// <summary>The directories of PATH.</summary>
+    internal static IEnumerable<string> PathDirectories() =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries);
 
     static string UnprivilegedUser()
     {
