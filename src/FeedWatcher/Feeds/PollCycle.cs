@@ -25,7 +25,6 @@ public sealed class PollCycle(
         var started = clock.GetTimestamp();
         var current = options.CurrentValue;
         var configured = current.Feeds.ToDictionary(f => f.Url, StringComparer.Ordinal);
-        var urls = configured.Keys.ToList();
         await feeds.SyncAsync(current.Feeds, clock.GetUtcNow().UtcDateTime, cancellationToken);
         var concurrency = current.Polling.MaxConcurrency;
         // Feeds claimed by an instance known to be dead (killed and restarted, say) are polled now, not when the claim lapses.
@@ -37,7 +36,7 @@ public sealed class PollCycle(
         Task<IReadOnlyList<FeedRow>> ClaimAsync(int count)
         {
             var now = clock.GetUtcNow().UtcDateTime;
-            return feeds.ClaimDueAsync(urls, now, WorkerStore.Instance, count, now + current.Scheduler.FeedLease, current.Polling.MaxPerHost, dead, cancellationToken);
+            return feeds.ClaimDueAsync(now, WorkerStore.Instance, count, now + current.Scheduler.FeedLease, current.Polling.MaxPerHost, dead, cancellationToken);
         }
         var waiting = new Queue<FeedRow>(await ClaimAsync(concurrency));
         if (waiting.Count == 0)

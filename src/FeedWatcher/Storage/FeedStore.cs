@@ -63,22 +63,26 @@ public sealed class FeedStore(NpgsqlDataSource dataSource)
     /// that left the configuration keeps its row and history, and is neither polled nor reported.</summary>
     const string InUse = "(url = ANY(@Urls) OR source = 'imported')";
 
-    /// <summary>Adds the configured feeds that are new, due at <paramref name="now"/>, and keeps names up to date.</summary>
+    /// <summary>Adds the configured feeds that are new, due at <paramref name="now"/>, keeps names up to date, and marks
+    /// which feeds are polled (<c>in_use</c>): these, and the ones added with <c>feeds add</c> or OPML. A feed that left
+    /// the configuration keeps its row and history, and is no longer polled.</summary>
     public async Task SyncAsync(IReadOnlyList<FeedOptions> feeds, DateTime now, CancellationToken cancellationToken = default)
     {
         const string sql = """
-            INSERT INTO feeds (url, name, next_poll_at)
-            SELECT u.url, u.name, @Now FROM unnest(@Urls, @Names) AS u(url, name)
-            ON CONFLICT (url) DO UPDATE SET name = EXCLUDED.name
-            WHERE feeds.name IS DISTINCT FROM EXCLUDED.name
+            INSERT INTO feeds (url, name, next_poll_at, in_use)
+            SELECT u.url, u.name, @Now, true FROM unnest(@Urls, @Names) AS u(url, name)
+            ON CONFLICT (url) DO UPDATE SET name = EXCLUDED.name, in_use = true
+            WHERE feeds.name IS DISTINCT FROM EXCLUDED.name OR NOT feeds.in_use;
+            UPDATE feeds SET in_use = false
+            WHERE in_use AND source <> 'imported' AND NOT EXISTS (SELECT 1 FROM unnest(@Urls) AS u(url) WHERE u.url = feeds.url);
             """;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync(sql, new
+        await connection.ExecuteAsync(new CommandDefinition(sql, new
         {
             Now = now,
             Urls = feeds.Select(f => f.Url).ToArray(),
             Names = feeds.Select(f => string.IsNullOrWhiteSpace(f.Name) ? null : f.Name.Trim()).ToArray(),
-        });
+        }, cancellationToken: cancellationToken));
     }
 
     /// <summary>The claim of <see cref="ClaimDueAsync"/>. One token (<c>@Claim</c>) marks every feed of one claim: a poll's
@@ -91,7 +95,7 @@ public sealed class FeedStore(NpgsqlDataSource dataSource)
         ), due AS (
             -- The longest due first, of hosts not at their cap: a few times the batch, so the per-host count stays cheap.
             SELECT f.id, f.host, f.next_poll_at FROM feeds f
-            WHERE {InUse} AND f.status = 'active' AND f.next_poll_at <= @Now
+            WHERE f.in_use AND f.status = 'active' AND f.next_poll_at <= @Now
               AND (f.claimed_until IS NULL OR f.claimed_until <= @Now OR f.claimed_by = ANY(@Dead))
               AND NOT coalesce(f.host = ANY (ARRAY(SELECT host FROM busy WHERE claimed >= @PerHost)), false)
             ORDER BY f.next_poll_at, f.id
@@ -113,12 +117,12 @@ public sealed class FeedStore(NpgsqlDataSource dataSource)
         RETURNING feeds.id, {ColumnsAfterId}
         """;
 
-    /// <summary>Claims up to <paramref name="batch"/> due feeds for one poll each by <paramref name="instance"/>, until
+    /// <summary>Claims up to <paramref name="batch"/> due feeds in use (as the last <see cref="SyncAsync"/> marked them) for one poll each by <paramref name="instance"/>, until
     /// <paramref name="until"/>: feeds no other instance holds a live claim on, the longest due first, and no more of
     /// one host than <paramref name="perHost"/> claimed at once beside what other instances hold. Claims of <paramref name="deadHolders"/>
     /// (instances known to be dead) count as lapsed. Claims are made one instance at a time (a transaction-level
     /// advisory lock, taken before the claim's statement reads anything), so the caps hold.</summary>
-    public async Task<IReadOnlyList<FeedRow>> ClaimDueAsync(IReadOnlyList<string> urls, DateTime now, string instance, int batch, DateTime until, int perHost,
+    public async Task<IReadOnlyList<FeedRow>> ClaimDueAsync(DateTime now, string instance, int batch, DateTime until, int perHost,
         IReadOnlyList<string>? deadHolders = null, CancellationToken cancellationToken = default)
     {
         // One round trip: the batch is one implicit transaction, which holds the lock until it ends. One instance claims
@@ -139,7 +143,7 @@ public sealed class FeedStore(NpgsqlDataSource dataSource)
                 {
                     Parameters =
                     {
-                        new("Claim", Guid.NewGuid()), new("Urls", urls.ToArray()), new("Now", now), new("Instance", instance), new("Batch", batch),
+                        new("Claim", Guid.NewGuid()), new("Now", now), new("Instance", instance), new("Batch", batch),
                         new("Until", until), new("PerHost", perHost), new("Dead", (deadHolders ?? []).ToArray()),
                     },
                 },
@@ -176,9 +180,9 @@ public sealed class FeedStore(NpgsqlDataSource dataSource)
     public async Task<int> ImportAsync(IReadOnlyList<(string Url, string? Name)> feeds, DateTime now, CancellationToken cancellationToken = default)
     {
         const string sql = """
-            INSERT INTO feeds (url, name, next_poll_at, source)
-            SELECT u.url, u.name, @Now, 'imported' FROM unnest(@Urls, @Names) AS u(url, name)
-            ON CONFLICT (url) DO UPDATE SET source = 'imported', name = coalesce(EXCLUDED.name, feeds.name), next_poll_at = @Now
+            INSERT INTO feeds (url, name, next_poll_at, source, in_use)
+            SELECT u.url, u.name, @Now, 'imported', true FROM unnest(@Urls, @Names) AS u(url, name)
+            ON CONFLICT (url) DO UPDATE SET source = 'imported', in_use = true, name = coalesce(EXCLUDED.name, feeds.name), next_poll_at = @Now
             WHERE feeds.source = 'removed'
             """;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -191,7 +195,7 @@ public sealed class FeedStore(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE feeds SET source = 'removed' WHERE url = @Url AND source = 'imported'", new { Url = url }, cancellationToken: cancellationToken)) == 1;
+            "UPDATE feeds SET source = 'removed', in_use = false WHERE url = @Url AND source = 'imported'", new { Url = url }, cancellationToken: cancellationToken)) == 1;
     }
 
     /// <summary>The feeds in use, configured (<paramref name="urls"/>) or added, by URL.</summary>

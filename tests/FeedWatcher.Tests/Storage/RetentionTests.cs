@@ -118,7 +118,7 @@ public sealed class RetentionTests(PostgresFixture postgres)
         await PollAsync(feeds, items, Start, ["a", "b"]);
         await using var connection = await dataSource.OpenConnectionAsync();
         await connection.ExecuteAsync("UPDATE feeds SET next_poll_at = now() - interval '1 minute'");
-        var claimed = Assert.Single(await feeds.ClaimDueAsync(["http://a.example/feed"], DateTime.UtcNow, "other:1", 16, DateTime.UtcNow.AddMinutes(5), 2));
+        var claimed = Assert.Single(await feeds.ClaimDueAsync(DateTime.UtcNow, "other:1", 16, DateTime.UtcNow.AddMinutes(5), 2));
 
         var cleanup = retention.ApplyAsync(Policy, Start.AddDays(91), keepLatestTexts: 0);
         await Task.Delay(TimeSpan.FromSeconds(1.5));

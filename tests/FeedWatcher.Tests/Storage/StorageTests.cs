@@ -19,7 +19,7 @@ public class StorageTests(PostgresFixture postgres)
     {
         await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateDatabaseAsync());
         var migrator = new Migrator(dataSource, NullLogger<Migrator>.Instance);
-        Assert.Equal(["0001_create_feeds_items_hits", "0002_add_feed_manners", "0003_add_hit_scores", "0004_digest_outbox", "0005_workers", "0006_cheaper_item_writes", "0007_add_digest_lease_holder", "0008_judgements", "0009_watch_learning", "0010_judgement_links", "0011_cluster", "0012_due_order", "0013_retention"],
+        Assert.Equal(["0001_create_feeds_items_hits", "0002_add_feed_manners", "0003_add_hit_scores", "0004_digest_outbox", "0005_workers", "0006_cheaper_item_writes", "0007_add_digest_lease_holder", "0008_judgements", "0009_watch_learning", "0010_judgement_links", "0011_cluster", "0012_due_order", "0013_retention", "0014_feeds_in_use"],
             await migrator.MigrateAsync());
         Assert.Empty(await migrator.MigrateAsync());
         await using var connection = await dataSource.OpenConnectionAsync();
@@ -177,8 +177,8 @@ public class StorageTests(PostgresFixture postgres)
         Assert.Empty(await Claim(feeds, Now.AddYears(1)));
     }
 
-    static Task<IReadOnlyList<FeedRow>> Claim(FeedStore feeds, DateTime now, string instance = "test", int perHost = 4, params string[] urls) =>
-        feeds.ClaimDueAsync(urls.Length > 0 ? urls : ["http://a.example/feed"], now, instance, 10, now.AddMinutes(1), perHost);
+    static Task<IReadOnlyList<FeedRow>> Claim(FeedStore feeds, DateTime now, string instance = "test", int perHost = 4) =>
+        feeds.ClaimDueAsync(now, instance, 10, now.AddMinutes(1), perHost);
 
     [Fact]
     public async Task A_due_feed_is_claimed_once_a_lost_claim_writes_nothing_and_hosts_are_capped_across_instances()
@@ -189,19 +189,41 @@ public class StorageTests(PostgresFixture postgres)
         await feeds.SyncAsync([.. urls.Select(u => new FeedOptions { Url = u })], Now);
 
         // Two a.example feeds at most in flight, whoever holds them: one instance takes two and b; the other finds none.
-        var first = await Claim(feeds, Now, "one", 2, urls);
+        var first = await Claim(feeds, Now, "one", 2);
         Assert.Equal(["http://a.example/1", "http://a.example/2", "http://b.example/1"], first.Select(f => f.Url).Order());
-        Assert.Empty(await Claim(feeds, Now, "two", 2, urls));
+        Assert.Empty(await Claim(feeds, Now, "two", 2));
 
         // "one" pauses past its claims: "two" claims a.example/1 anew, and "one"'s late write changes nothing.
         var late = first.Single(f => f.Url == "http://a.example/1");
-        var retaken = await Claim(feeds, Now.AddMinutes(2), "two", 2, urls);
+        var retaken = await Claim(feeds, Now.AddMinutes(2), "two", 2);
         Assert.Contains(retaken, f => f.Url == "http://a.example/1");
         await feeds.RecordFailureAsync(late.Id, new FeedFailure("late", null, false, Now, Now.AddHours(1), late.Claim));
         Assert.Null((await feeds.AllAsync()).Single(f => f.Url == "http://a.example/1").LastError);
 
         // Claims given up on stopping are claimable at once.
         await feeds.ReleaseClaimsAsync("two");
-        Assert.Contains(await Claim(feeds, Now.AddMinutes(2), "three", 2, urls), f => f.Url == "http://a.example/1");
+        Assert.Contains(await Claim(feeds, Now.AddMinutes(2), "three", 2), f => f.Url == "http://a.example/1");
+    }
+
+    [Fact]
+    public async Task Only_feeds_in_use_are_claimed_those_that_left_the_settings_or_were_removed_are_not()
+    {
+        await using var dataSource = await postgres.CreateMigratedDatabaseAsync();
+        var feeds = new FeedStore(dataSource);
+        await feeds.SyncAsync([new FeedOptions { Url = "http://a.example/feed" }, new FeedOptions { Url = "http://b.example/feed" }], Now);
+        await feeds.ImportAsync([("http://c.example/feed", null), ("http://d.example/feed", null)], Now);
+        await feeds.RemoveAsync("http://d.example/feed");
+
+        // b leaves the settings: its row stays, due for good, and no claim reads it.
+        await feeds.SyncAsync([new FeedOptions { Url = "http://a.example/feed" }], Now);
+        Assert.Equal(["http://a.example/feed", "http://c.example/feed"], (await Claim(feeds, Now)).Select(f => f.Url).Order());
+        await feeds.ReleaseClaimsAsync("test");
+        Assert.Equal(4, (await feeds.AllAsync()).Count);
+
+        // b back in the settings, and d added again: both are polled again.
+        await feeds.ImportAsync([("http://d.example/feed", null)], Now);
+        await feeds.SyncAsync([new FeedOptions { Url = "http://a.example/feed" }, new FeedOptions { Url = "http://b.example/feed" }], Now);
+        Assert.Equal(["http://a.example/feed", "http://b.example/feed", "http://c.example/feed", "http://d.example/feed"],
+            (await Claim(feeds, Now)).Select(f => f.Url).Order());
     }
 }
