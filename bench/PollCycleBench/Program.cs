@@ -10,6 +10,7 @@
 // (their code compiled), and the next, over every feed again (fetched whole, every item known already), is measured.
 // --cleanup-items N: a `feedwatcher db cleanup` runs on the same database all through the cycle, over N items past
 // their text's age under feeds no longer polled (prepared before the cycle; bench/retention.sh).
+// --old-items N: the same N old items prepared, and no cleanup: the quiet side of the same database.
 // Prints one line of JSON.
 using System.Diagnostics;
 using System.Globalization;
@@ -29,6 +30,7 @@ var app = Arg("--app", Path.Combine(root, "app"));
 var concurrency = Arg("--concurrency", "16");
 var instances = int.Parse(Arg("--instances", "1"), CultureInfo.InvariantCulture);
 var cleanupItems = int.Parse(Arg("--cleanup-items", "0"), CultureInfo.InvariantCulture);
+var oldItems = Math.Max(cleanupItems, int.Parse(Arg("--old-items", "0"), CultureInfo.InvariantCulture));
 
 var urls = File.ReadLines(Path.Combine(root, "manifest.tsv")).Skip(1).Take(count).Select(l => baseUrl + l.Split('\t')[1]).ToList();
 
@@ -83,7 +85,7 @@ if (phase == "cluster")
 // Items a cleanup works through beside the cycle: first seen half a year ago, none a hit, their feeds moved on.
 Process? cleanup = null;
 Stopwatch? cleanupWatch = null;
-if (cleanupItems > 0)
+if (oldItems > 0)
 {
     // The old items are the cycle's database's own, under feeds no longer polled, so that the cleanup sees the cycle's
     // claims; their ids come before the cycle's items', as they would have been seen before them.
@@ -100,12 +102,16 @@ if (cleanupItems > 0)
                    repeat('The summary of an old story that nobody reads any more. ', 8), now() - interval '180 days', now() - interval '180 days'
             FROM generate_series(1, @Count) n
             ON CONFLICT (feed_id, item_key) DO UPDATE SET title = EXCLUDED.title, link = EXCLUDED.link, summary = EXCLUDED.summary, text_dropped_at = NULL
-            """, new { Count = cleanupItems }, commandTimeout: 0);
+            """, new { Count = oldItems }, commandTimeout: 0);
         // Ids in the order items were seen: the old ones first, whatever the cycle before added.
-        await connection.ExecuteAsync("SELECT setval(pg_get_serial_sequence('items', 'id'), greatest(@Count, (SELECT max(id) FROM items)))", new { Count = cleanupItems });
+        await connection.ExecuteAsync("SELECT setval(pg_get_serial_sequence('items', 'id'), greatest(@Count, (SELECT max(id) FROM items)))", new { Count = oldItems });
         await connection.ExecuteAsync("VACUUM ANALYZE items");
         await connection.ExecuteAsync("CHECKPOINT", commandType: System.Data.CommandType.Text); // the million rows written here are on disk before the cycle, not flushed during it
     }
+    pgBefore = PostgresCpu(postgres.Directory);
+}
+if (cleanupItems > 0)
+{
     cleanup = Process.Start(new ProcessStartInfo(Path.Combine(app, "feedwatcher"), ["db", "cleanup", $"--FeedWatcher:Database:ConnectionString={connectionString}",
         $"--FeedWatcher:StateDirectory={Path.Combine(root, "cleanup-state")}"]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
     cleanupWatch = Stopwatch.StartNew();
@@ -212,7 +218,7 @@ var result = new JsonObject
     ["process_cpu_s"] = Math.Round(double.Parse(time[2], CultureInfo.InvariantCulture) + double.Parse(time[3], CultureInfo.InvariantCulture), 2),
     ["peak_mb"] = Math.Round(double.Parse(time[4], CultureInfo.InvariantCulture) / 1024, 1),
     ["postgres_cpu_s"] = Math.Round(pgCpu, 2),
-    ["cleanup_items"] = cleanupItems,
+    ["cleanup_items"] = cleanupItems, ["old_items"] = oldItems,
     ["cleanup_ran_throughout"] = cleanup is not null ? cleanupRunning : null,
     ["cleanup_s"] = cleanupWatch is null ? null : Math.Round(cleanupWatch.Elapsed.TotalSeconds, 1),
 };
