@@ -102,12 +102,14 @@ if (oldItems > 0)
                    repeat('The summary of an old story that nobody reads any more. ', 8), now() - interval '180 days', now() - interval '180 days'
             FROM generate_series(1, @Count) n
             ON CONFLICT (feed_id, item_key) DO UPDATE SET title = EXCLUDED.title, link = EXCLUDED.link, summary = EXCLUDED.summary, text_dropped_at = NULL
+            WHERE items.text_dropped_at IS NOT NULL
             """, new { Count = oldItems }, commandTimeout: 0);
         // Ids in the order items were seen: the old ones first, whatever the cycle before added.
         await connection.ExecuteAsync("SELECT setval(pg_get_serial_sequence('items', 'id'), greatest(@Count, (SELECT max(id) FROM items)))", new { Count = oldItems });
         await connection.ExecuteAsync("VACUUM ANALYZE items");
         await connection.ExecuteAsync("CHECKPOINT", commandType: System.Data.CommandType.Text); // the million rows written here are on disk before the cycle, not flushed during it
     }
+    using (var sync = Process.Start("sync")!) await sync.WaitForExitAsync(); // and the system has written them back
     pgBefore = PostgresCpu(postgres.Directory);
 }
 if (cleanupItems > 0)
