@@ -60,7 +60,8 @@ public sealed class FeedStore(NpgsqlDataSource dataSource)
         """;
 
     /// <summary>The feeds in use: configured (their URLs are <c>@Urls</c>) or added with <c>feeds add</c> or OPML. A feed
-    /// that left the configuration keeps its row and history, and is neither polled nor reported.</summary>
+    /// that left the configuration keeps its row and history, and is neither polled nor reported. Reports go by the
+    /// configuration they are given; claims go by <c>in_use</c>, which each poll cycle's <see cref="SyncAsync"/> sets from its own.</summary>
     const string InUse = "(url = ANY(@Urls) OR source = 'imported')";
 
     /// <summary>Adds the configured feeds that are new, due at <paramref name="now"/>, keeps names up to date, and marks
