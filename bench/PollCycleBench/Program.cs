@@ -82,7 +82,8 @@ if (phase == "cluster")
     }.ToJsonString());
     return 0;
 }
-// Items a cleanup works through beside the cycle: first seen half a year ago, none a hit, their feeds moved on.
+// Old items, for a cleanup to work through beside the cycle (or none, the quiet side): first seen half a year ago, none a
+// hit, their feeds moved on.
 Process? cleanup = null;
 Stopwatch? cleanupWatch = null;
 if (oldItems > 0)
