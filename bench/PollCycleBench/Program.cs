@@ -11,6 +11,8 @@
 // --cleanup-items N: a `feedwatcher db cleanup` runs on the same database all through the cycle, over N items past
 // their text's age under feeds no longer polled (prepared before the cycle; bench/retention.sh).
 // --old-items N: the same N old items prepared, and no cleanup: the quiet side of the same database.
+// --statements N (cold and warm): the server also counts the time of each statement (pg_stat_statements), and the N
+// statements that took longest in the cycle are added to the JSON: calls, rows, milliseconds in all and per call.
 // Prints one line of JSON.
 using System.Diagnostics;
 using System.Globalization;
@@ -34,7 +36,9 @@ var oldItems = Math.Max(cleanupItems, int.Parse(Arg("--old-items", "0"), Culture
 
 var urls = File.ReadLines(Path.Combine(root, "manifest.tsv")).Skip(1).Take(count).Select(l => baseUrl + l.Split('\t')[1]).ToList();
 
-await using var postgres = await PrivatePostgres.StartAsync(Path.Combine(root, "pg"), NullLogger.Instance);
+var statements = int.Parse(Arg("--statements", "0"), CultureInfo.InvariantCulture);
+await using var postgres = await PrivatePostgres.StartAsync(Path.Combine(root, "pg"), NullLogger.Instance,
+    settings: statements > 0 ? new Dictionary<string, string> { ["shared_preload_libraries"] = "pg_stat_statements" } : null);
 if (phase is "cold" or "cluster" or "cluster-warm")
 {
     await using var admin = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(postgres.ConnectionString) { Database = "postgres" }.ConnectionString);
@@ -194,6 +198,11 @@ if (phase == "cluster-warm")
     return 0;
 }
 
+if (statements > 0)
+{
+    await using var connection = new NpgsqlConnection(connectionString);
+    await connection.ExecuteAsync("CREATE EXTENSION IF NOT EXISTS pg_stat_statements; SELECT pg_stat_statements_reset()");
+}
 var start = new ProcessStartInfo("/usr/bin/time", ["-f", "TIME %e %U %S %M", Path.Combine(app, "feedwatcher"), "poll", "--all", "--json",
     $"--FeedWatcher:Database:ConnectionString={connectionString}", $"--FeedWatcher:StateDirectory={Path.Combine(root, "state")}",
     $"--FeedWatcher:Polling:MaxConcurrency={concurrency}", $"--FeedWatcher:Polling:MaxPerHost={concurrency}",
@@ -225,6 +234,19 @@ var result = new JsonObject
     ["cleanup_ran_throughout"] = cleanup is not null ? cleanupRunning : null,
     ["cleanup_s"] = cleanupWatch is null ? null : Math.Round(cleanupWatch.Elapsed.TotalSeconds, 1),
 };
+if (statements > 0)
+{
+    await using var connection = new NpgsqlConnection(connectionString);
+    var top = await connection.QueryAsync<(long Calls, long Rows, double Ms, string Query)>("""
+        SELECT calls, rows, total_exec_time, regexp_replace(query, '\s+', ' ', 'g') FROM pg_stat_statements
+        WHERE query NOT LIKE '%pg_stat_statements%' ORDER BY total_exec_time DESC LIMIT @Statements
+        """, new { Statements = statements });
+    result["statements"] = new JsonArray([.. top.Select(t => (JsonNode)new JsonObject
+    {
+        ["calls"] = t.Calls, ["rows"] = t.Rows, ["ms"] = Math.Round(t.Ms, 1), ["ms_per_call"] = Math.Round(t.Ms / t.Calls, 3),
+        ["query"] = t.Query.Length > 100 ? t.Query[..100] : t.Query,
+    })]);
+}
 Console.WriteLine(result.ToJsonString());
 return 0;
 
