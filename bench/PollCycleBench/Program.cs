@@ -198,14 +198,14 @@ if (phase == "cluster-warm")
     {
         var before = workers.Select(w => TieredCompilationCpu(w.Id)).ToArray();
         var warmUp = await CycleAsync();
-        compiling = [.. workers.Select((w, i) => TieredCompilationCpu(w.Id) - before[i])];
+        compiling = [.. workers.Select((w, i) => CompilingBetween(before[i], TieredCompilationCpu(w.Id)))];
         for (var i = 0; i < instances; i++) warmedUp[i] += warmUp.Feeds[i];
         warmUps++;
     }
     while (warmUps < MaxWarmUps && (warmedUp.Min() < WarmUpFeeds || compiling.Max() >= Compiled));
     var compiledBefore = workers.Select(w => TieredCompilationCpu(w.Id)).ToArray();
     var measured = await CycleAsync();
-    var measuredCompiling = workers.Select((w, i) => TieredCompilationCpu(w.Id) - compiledBefore[i]).ToArray();
+    var measuredCompiling = workers.Select((w, i) => CompilingBetween(compiledBefore[i], TieredCompilationCpu(w.Id))).ToArray();
     foreach (var worker in workers) worker.Kill(entireProcessTree: true);
     Console.WriteLine(new JsonObject
     {
@@ -289,15 +289,22 @@ async Task<(JsonObject Cycle, double Cpu)> RunAsync(string[] command, string sta
         double.Parse(fields[2], CultureInfo.InvariantCulture) + double.Parse(fields[3], CultureInfo.InvariantCulture));
 }
 
+// The fields of a /proc stat file after the command name: user time is [11], system time [12], children's [13] and [14].
+static long[] StatFields(string path)
+{
+    var stat = File.ReadAllText(path);
+    return [.. stat[(stat.LastIndexOf(')') + 2)..].Split(' ').Select(f => long.TryParse(f, CultureInfo.InvariantCulture, out var n) ? n : 0)];
+}
+
 // user + system seconds of one process.
 static double ProcessCpu(int pid)
 {
-    var stat = File.ReadAllText($"/proc/{pid}/stat");
-    var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-    return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+    var fields = StatFields($"/proc/{pid}/stat");
+    return (fields[11] + fields[12]) / 100.0;
 }
 
 // user + system seconds of a .NET process's tiered-compilation thread (the one that recompiles hot code optimized).
+// The runtime ends that thread after a few idle seconds and starts another when there is work again.
 static double TieredCompilationCpu(int pid)
 {
     var ticks = 0L;
@@ -306,14 +313,17 @@ static double TieredCompilationCpu(int pid)
         try
         {
             if (File.ReadAllText(Path.Combine(task, "comm")).Trim() != ".NET Tiered Com") continue;
-            var stat = File.ReadAllText(Path.Combine(task, "stat"));
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            ticks += long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            var fields = StatFields(Path.Combine(task, "stat"));
+            ticks += fields[11] + fields[12];
         }
         catch (IOException) { } // the thread ended
     }
     return ticks / 100.0;
 }
+
+// How long tiered compilation ran between two readings: a thread that ended in between took its time with it, and the
+// second reading is then all that is known.
+static double CompilingBetween(double before, double after) => after >= before ? after - before : after;
 
 // user + system seconds of the cluster's processes (the postmaster, its live children, and those that ended).
 static double PostgresCpu(string directory)
@@ -324,14 +334,12 @@ static double PostgresCpu(string directory)
     {
         try
         {
-            var stat = File.ReadAllText(Path.Combine(dir, "stat"));
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            var fields = StatFields(Path.Combine(dir, "stat"));
             var pid = int.Parse(Path.GetFileName(dir), CultureInfo.InvariantCulture);
             if (pid == postmaster)
-                ticks += long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)
-                       + long.Parse(fields[13], CultureInfo.InvariantCulture) + long.Parse(fields[14], CultureInfo.InvariantCulture);
-            else if (fields[1] == postmaster.ToString(CultureInfo.InvariantCulture))
-                ticks += long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+                ticks += fields[11] + fields[12] + fields[13] + fields[14];
+            else if (fields[1] == postmaster)
+                ticks += fields[11] + fields[12];
         }
         catch (IOException) { }
     }
