@@ -20,6 +20,9 @@ public sealed class PollCycle(
     // Not-modified polls are recorded this many to a statement; their claims hold until then.
     const int NotModifiedBatch = 64;
 
+    // Claims on their way at once: they take turns in the database, and their round trips overlap.
+    const int MaxClaims = 2;
+
     public async Task<IReadOnlyList<RefreshOutcome>> RunAsync(CancellationToken cancellationToken)
     {
         var started = clock.GetTimestamp();
@@ -46,10 +49,11 @@ public sealed class PollCycle(
         var outcomes = new List<RefreshOutcome>();
         var notModified = new List<FeedSuccess>();
         var running = new List<Task<RefreshOutcome>>();
-        // The next batch is claimed while the last one is fetched, once none of it waits: an instance holds at most a
-        // batch beyond what it fetches. A claim that found nothing is tried again only after a fetch has ended (a host
-        // below its cap again), and the cycle ends when one finds nothing with none running.
-        Task<IReadOnlyList<FeedRow>>? claiming = null;
+        // The next batch is claimed while the last one is fetched, and a second while the first is on its way once none
+        // waits, so that a claim's round trip never leaves the fetches idle: an instance holds at most two batches beyond
+        // what it fetches. A claim that found nothing is tried again only after a fetch has ended (a host below its cap
+        // again), and the cycle ends when one finds nothing with none running.
+        var claims = new List<Task<IReadOnlyList<FeedRow>>>(MaxClaims);
         var worthClaiming = true;
         try
         {
@@ -57,15 +61,14 @@ public sealed class PollCycle(
             {
                 while (running.Count < concurrency && waiting.TryDequeue(out var feed))
                     running.Add(RefreshAsync(feed));
-                if (claiming is null && worthClaiming && waiting.Count == 0)
-                    claiming = ClaimAsync(concurrency);
-                if (claiming is null && running.Count == 0) break;
-                var next = claiming is null ? await Task.WhenAny(running) : await Task.WhenAny(running.Append<Task>(claiming));
-                if (next == claiming)
+                while (worthClaiming && claims.Count < MaxClaims && waiting.Count + claims.Count * concurrency <= concurrency)
+                    claims.Add(ClaimAsync(concurrency));
+                if (claims.Count == 0 && running.Count == 0) break;
+                var next = await Task.WhenAny(running.Concat<Task>(claims));
+                if (next is Task<IReadOnlyList<FeedRow>> claim && claims.Remove(claim))
                 {
-                    var more = await claiming;
-                    claiming = null;
-                    worthClaiming = more.Count > 0;
+                    var more = await claim;
+                    worthClaiming &= more.Count > 0;
                     foreach (var feed in more) waiting.Enqueue(feed);
                     continue;
                 }
@@ -78,7 +81,7 @@ public sealed class PollCycle(
         finally
         {
             if (running.Count > 0) await Task.WhenAll(running).ContinueWith(_ => { }, TaskScheduler.Default);
-            if (claiming is not null) await claiming.ContinueWith(_ => { }, TaskScheduler.Default);
+            if (claims.Count > 0) await Task.WhenAll(claims).ContinueWith(_ => { }, TaskScheduler.Default);
             // What this cycle's new items taught counts from the next cycle on, so that all of them were scored alike.
             matcher.Publish();
         }
