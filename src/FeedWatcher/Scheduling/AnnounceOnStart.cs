@@ -14,7 +14,7 @@ public sealed class AnnounceOnStart(IConfiguration configuration, IOptionsMonito
     public Task StartAsync(CancellationToken cancellationToken)
     {
         if (configuration is IConfigurationRoot root && root.Providers.OfType<LayeredJsonProvider>().FirstOrDefault() is { } files)
-            logger.LogInformation("Settings: {SettingsFile} (edits of watches, feeds and digests' recipients take effect without a restart)", ConfigurationFiles.Live(files.Source));
+            logger.LogInformation("Settings: {SettingsFile} (edits of watches, feeds and digests take effect without a restart)", ConfigurationFiles.Live(files.Source));
         var current = options.CurrentValue;
         logger.LogInformation("Polling {Feeds} configured feeds (and any added with feedwatcher feeds add) for {Watches} watch(es): {WatchNames}; the first poll starts now",
             current.Feeds.Count, current.Watches.Count, string.Join(", ", current.Watches.Select(w => w.Name)));
