@@ -49,8 +49,8 @@ public sealed class PollCycle(
         var outcomes = new List<RefreshOutcome>();
         var notModified = new List<FeedSuccess>();
         var running = new List<Task<RefreshOutcome>>();
-        // The next batch is claimed while the last one is fetched, and a second while the first is on its way once a
-        // fetch has ended with none waiting, so that a claim's round trip never leaves the fetches idle. An instance whose
+        // The next batch is claimed once every claimed feed is being fetched, and a second while the first is on its way
+        // once a fetch has ended too, so that a claim's round trip never leaves the fetches idle. An instance whose
         // fetches are slow holds one batch beyond what it fetches, leaving the rest (and its hosts' caps) to the others;
         // one whose fetches end faster than a claim's round trip, at most two. A claim that found nothing is tried again
         // only after a fetch has ended (a host below its cap again), and the cycle ends when one finds nothing with none
@@ -63,8 +63,7 @@ public sealed class PollCycle(
             {
                 while (running.Count < concurrency && waiting.TryDequeue(out var feed))
                     running.Add(RefreshAsync(feed));
-                while (worthClaiming && claims.Count < MaxClaims && waiting.Count + claims.Count * concurrency <= concurrency
-                       && (claims.Count == 0 || running.Count < concurrency))
+                while (worthClaiming && claims.Count < MaxClaims && waiting.Count == 0 && (claims.Count == 0 || running.Count < concurrency))
                     claims.Add(ClaimAsync(concurrency));
                 if (claims.Count == 0 && running.Count == 0) break;
                 var next = await Task.WhenAny(running.Concat<Task>(claims));
