@@ -8,7 +8,8 @@ public enum Evidence { ConfidentHit, Relevant, NotRelevant }
 /// (relevant) or takes away (not relevant) the judged item's terms, as a unit-length vector of saturated term
 /// frequencies. Older evidence fades: each new piece weighs 2^(1/<see cref="HalfLife"/>) times the one before, so a
 /// story's words of years ago give way to its words of now. The strongest <see cref="MaxLearnt"/> learnt words the seed
-/// does not have join the query at the seed's own length, so the seed stays half of it however much is learnt. Words
+/// does not have join the query at the seed's own length, so the seed stays half of it however much is learnt, and none
+/// weighs more than the seed's strongest word. Words
 /// judged against weigh less among the learnt ones and may drop out of them; the seed's own weights never change.
 /// A pinned word is in the query as a seed word is; a banned word is never learnt.</summary>
 sealed class Profile(Dictionary<int, float> seed)
@@ -31,6 +32,7 @@ sealed class Profile(Dictionary<int, float> seed)
     readonly List<(SimilarityTerm[] Terms, Evidence Kind, long Source)> _pending = [];
     readonly float _seedLength = MathF.Sqrt(seed.Values.Sum(v => v * v));
     readonly float _seedMean = seed.Count == 0 ? 1 : seed.Values.Average();
+    readonly float _seedMax = seed.Count == 0 ? 1 : seed.Values.Max();
     // What the newest evidence weighs: grows with each piece instead of every older weight shrinking.
     float _scale = 1;
     bool _changed;
@@ -131,7 +133,7 @@ sealed class Profile(Dictionary<int, float> seed)
     const float SelfTaught = 0.5f, Judged = 1f;
 
     /// <summary>The query: the seed's weights, the pinned words at the seed's mean weight, and the learnt ones scaled
-    /// to the seed's length; by term number.</summary>
+    /// to the seed's length, none above the seed's strongest word; by term number.</summary>
     public SimilarityTerm[] Query()
     {
         var query = new Dictionary<int, float>(seed);
@@ -139,13 +141,15 @@ sealed class Profile(Dictionary<int, float> seed)
             query[term] = Math.Max(query.GetValueOrDefault(term), _seedMean);
         // Only words the seed does not have: the seed's own weights stay as the user wrote them, so learning widens the
         // watch to the story's new words, and an item that shares only the seed's old words (a city, a minister) with
-        // it scores no higher for what was learnt, lower if anything, as the query grows.
+        // it scores no higher for what was learnt, lower if anything, as the query grows. No learnt word weighs more than
+        // the seed's strongest: the few words of the first hits would otherwise each outweigh the seed's, and one of them
+        // alone would put an item of another story far above the usual similarity.
         var strongest = Learnt();
         var length = MathF.Sqrt(strongest.Sum(t => t.Weight * t.Weight));
         if (length > 0)
         {
             foreach (var (term, weight, _) in strongest)
-                query[term] = query.GetValueOrDefault(term) + LearntWeight * _seedLength * weight / length;
+                query[term] = query.GetValueOrDefault(term) + Math.Min(_seedMax, LearntWeight * _seedLength * weight / length);
         }
         return [.. query.Where(t => t.Value > 0).Select(t => new SimilarityTerm(t.Key, t.Value)).OrderBy(t => t.Term)];
     }

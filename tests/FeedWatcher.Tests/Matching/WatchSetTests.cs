@@ -231,6 +231,22 @@ public class WatchSetTests
     }
 
     [Fact]
+    public void No_learnt_word_weighs_more_than_the_seeds_strongest()
+    {
+        // Three seed words, the first twice as frequent; one short hit with two new words.
+        var seed = new Dictionary<int, float> { [1] = WatchSet.Saturate(2), [2] = WatchSet.Saturate(1), [3] = WatchSet.Saturate(1) };
+        var profile = new Profile(seed);
+        profile.Add([new SimilarityTerm(1, 1), new SimilarityTerm(10, 1), new SimilarityTerm(11, 1)], Evidence.ConfidentHit);
+        profile.Publish();
+
+        var query = profile.Query().ToDictionary(t => t.Term, t => t.Frequency);
+        // Scaled to the seed's length, each of the two would weigh more than any seed word: held at the strongest one's weight.
+        Assert.Equal([seed[1], seed[1]], [query[10], query[11]]);
+        Assert.Equal(seed[1], query[1]); // the seed's own weights as written
+        Assert.Equal([10, 11], profile.Learnt().Select(t => t.Term).Order());
+    }
+
+    [Fact]
     public void A_pinned_word_counts_as_the_seed_does_a_banned_one_is_never_learnt_and_a_reset_forgets()
     {
         const string probe = "Delegations gather in Astana";
