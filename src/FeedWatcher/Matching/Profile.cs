@@ -8,8 +8,8 @@ public enum Evidence { ConfidentHit, Relevant, NotRelevant }
 /// (relevant) or takes away (not relevant) the judged item's terms, as a unit-length vector of saturated term
 /// frequencies. Older evidence fades: each new piece weighs 2^(1/<see cref="HalfLife"/>) times the one before, so a
 /// story's words of years ago give way to its words of now. The strongest <see cref="MaxLearnt"/> learnt words the seed
-/// does not have join the query at the seed's own length, so the seed stays half of it however much is learnt, and none
-/// weighs more than the seed's strongest word. Words
+/// does not have join the query at up to the seed's own length, none weighing more than the seed's strongest word, so the
+/// seed stays at least half of it however much is learnt. Words
 /// judged against weigh less among the learnt ones and may drop out of them; the seed's own weights never change.
 /// A pinned word is in the query as a seed word is; a banned word is never learnt.</summary>
 sealed class Profile(Dictionary<int, float> seed)
@@ -133,7 +133,7 @@ sealed class Profile(Dictionary<int, float> seed)
     const float SelfTaught = 0.5f, Judged = 1f;
 
     /// <summary>The query: the seed's weights, the pinned words at the seed's mean weight, and the learnt ones scaled
-    /// to the seed's length, none above the seed's strongest word; by term number.</summary>
+    /// to the seed's length, each held at the seed's strongest word's weight; by term number.</summary>
     public SimilarityTerm[] Query()
     {
         var query = new Dictionary<int, float>(seed);
