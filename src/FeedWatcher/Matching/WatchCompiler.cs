@@ -47,6 +47,8 @@ public static class WatchCompiler
         for (var i = 0; i < options.Watches.Count; i++)
             CheckAliases(options.Watches[i].Aliases, $"FeedWatcher:Watches:{i}:Aliases", problems, groups);
         var aliases = new AliasTable(groups);
+        // Keywords also find a country's adjective and the other way round; seed similarity counts words as written.
+        var keywordAliases = new AliasTable([.. groups, .. Demonyms.Groups]);
 
         var watches = new List<CompiledWatch>();
         var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
@@ -62,15 +64,15 @@ public static class WatchCompiler
             var keywords = new List<(string, QueryNode)>();
             for (var k = 0; k < watch.Keywords.Count; k++)
             {
-                if (Compile(() => QueryParser.Keyword(Unquoted(watch.Keywords[k]), aliases, KeywordWindow), $"Keywords:{k}", Problem) is { } node)
+                if (Compile(() => QueryParser.Keyword(Unquoted(watch.Keywords[k]), keywordAliases, KeywordWindow), $"Keywords:{k}", Problem) is { } node)
                     keywords.Add((watch.Keywords[k].Trim().Trim('"'), node));
             }
-            var query = string.IsNullOrWhiteSpace(watch.Query) ? null : Compile(() => QueryParser.Parse(watch.Query, aliases), "Query", Problem);
+            var query = string.IsNullOrWhiteSpace(watch.Query) ? null : Compile(() => QueryParser.Parse(watch.Query, keywordAliases), "Query", Problem);
             var excludes = new List<(string, QueryNode)>();
             for (var k = 0; k < watch.Exclude.Count; k++)
             {
                 var text = watch.Exclude[k];
-                if (Compile(() => LooksLikeQuery(text) ? QueryParser.Parse(text, aliases) : QueryParser.Keyword(Unquoted(text), aliases, KeywordWindow), $"Exclude:{k}", Problem) is { } node)
+                if (Compile(() => LooksLikeQuery(text) ? QueryParser.Parse(text, keywordAliases) : QueryParser.Keyword(Unquoted(text), keywordAliases, KeywordWindow), $"Exclude:{k}", Problem) is { } node)
                     excludes.Add((text.Trim(), node));
             }
             var seed = ReadSeed(watch.Seed, Problem);

@@ -75,6 +75,21 @@ public class WatchSetTests
     }
 
     [Fact]
+    public void A_keyword_naming_a_country_finds_the_adjective_of_its_people_and_the_other_way_round()
+    {
+        var set = Compile(new WatchOptions { Name = "w", Keywords = ["Qatar", "North Korea", "French"], Exclude = ["Iran"] });
+        Assert.Equal(["Qatari (as Qatar) in title"], Score(set, "UAE says Qatari jets intercepted a passenger plane").Explanation.Matched.Select(m => m.ToString()));
+        Assert.True(Score(set, "North Korean officials are expected in Washington").IsHit);
+        Assert.False(Score(set, "South Korean officials are expected in Washington").IsHit);
+        Assert.True(Score(set, "France recalls its ambassador").IsHit);
+        Assert.Equal("Iran", Score(set, "Iranian and Qatari ministers meet").Explanation.Excluded);
+
+        // Only keywords: in seed similarity the country and the adjective stay two words.
+        var seeded = Compile(new WatchOptions { Name = "s", Keywords = ["blockade"], Seed = new SeedOptions { Title = "Gulf states cut ties with Qatar", Text = "" } });
+        Assert.DoesNotContain(Score(seeded, "Qatari jets", "").Explanation.SeedTerms, t => t.StartsWith("qatar", StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
     public void Exclusions_and_queries_gate_the_score()
     {
         var set = Compile(new WatchOptions { Name = "w", Keywords = ["Afghanistan"], Query = "Afghanistan AND (talks OR conference)", Exclude = ["cricket"] });
@@ -179,7 +194,7 @@ public class WatchSetTests
         LearnBackground(set, [.. News(300)]);
         LearnBackground(set, [.. News(300, 300)]);
         string[] actors = ["Lavrov", "Rabbani", "Pakistan", "Iran", "China", "India", "Kabul", "Moscow"];
-        string[] acts = ["invites delegates to the Moscow conference on Afghanistan", "says the Taliban must join Afghan peace talks", "backs the Moscow format on Afghan peace",
+        string[] acts = ["invites delegates to the Moscow conference on Afghanistan", "says the Taliban must join Afghan peace talks", "backs the Moscow format for regional peace",
             "rejects US criticism of the Moscow conference", "urges Taliban talks after the MOAB strike", "sends an envoy to the Moscow meeting on Afghanistan"];
         var story = Enumerable.Range(0, 1500).Select(i => $"{actors[i % actors.Length]} {acts[i / 2 % acts.Length]}").ToList();
         var firstCycle = Score(set, story[0]);
