@@ -86,6 +86,7 @@ public class WatchSetTests
 
         // Only keywords: in seed similarity the country and the adjective stay two words.
         var seeded = Compile(new WatchOptions { Name = "s", Keywords = ["blockade"], Seed = new SeedOptions { Title = "Gulf states cut ties with Qatar", Text = "" } });
+        Assert.Contains("qatar", Score(seeded, "Qatar airspace reopens").Explanation.SeedTerms);
         Assert.DoesNotContain(Score(seeded, "Qatari jets", "").Explanation.SeedTerms, t => t.StartsWith("qatar", StringComparison.OrdinalIgnoreCase));
     }
 
