@@ -25,7 +25,7 @@ for i in "${!sets[@]}"; do
   wait
 done
 python3 - "$work" "${sets[@]}" <<'PY'
-import os, re, sys
+import os, re, statistics, sys
 work, sets = sys.argv[1], sys.argv[2:]
 line = re.compile(r"^\s+(\S+)\s+threshold\s+\S+\s+targets\s+(\d+)\s+hits\s+(\d+)\s+correct\s+(\d+).*C_norm ([0-9.]+)", re.M)
 
@@ -41,8 +41,8 @@ print("|---|---|---|---|---|---|---|")
 for i, set_dir in enumerate(sets):
     name = os.path.basename(os.path.normpath(set_dir))
     (alone, alone_loo), (reader, reader_loo) = costs(f"{work}/{i}-alone.txt"), costs(f"{work}/{i}-reader.txt")
-    mean = lambda d: sum(v if isinstance(v, float) else v[0] for v in d.values()) / len(d)
-    print(f"| `{name}` | **mean** | **{mean(alone):.3f}** | {mean(alone_loo):.3f} | {mean(reader):.3f} | {mean(reader_loo):.3f} | |")
+    means = [statistics.mean(costs) for costs in ([c for c, *_ in alone.values()], alone_loo.values(), [c for c, *_ in reader.values()], reader_loo.values())]
+    print(f"| `{name}` | **mean** | **{means[0]:.3f}** | {means[1]:.3f} | {means[2]:.3f} | {means[3]:.3f} | |")
     for topic in alone:
         (c, h, k, n), (rc, rh, rk, _) = alone[topic], reader[topic]
         print(f"| `{name}` | {topic} | {c:.3f} | {alone_loo[topic]:.3f} | {rc:.3f} | {reader_loo[topic]:.3f} | {h} ({k} / {n}) / {rh} ({rk} / {n}) |")
