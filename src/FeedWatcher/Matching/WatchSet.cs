@@ -201,18 +201,26 @@ public sealed class WatchSet : IWatchMatcher
     }
 
     /// <summary>The seed part of the score: how far the similarity stands above the watch's usual similarity to
-    /// items (in standard deviations, 1 at <see cref="FullDeviations"/>), once enough items have been seen;
-    /// before that, the similarity itself (1 at <see cref="FullSimilarity"/>), and 0 while words cannot be weighed.</summary>
+    /// items (in standard deviations, 1 at <see cref="FullDeviations"/>) but no more than the similarity itself allows
+    /// (1 at <see cref="FullSimilarityAboveUsual"/>), once enough items have been seen; before that, the similarity
+    /// itself (1 at <see cref="FullSimilarity"/>), and 0 while words cannot be weighed.</summary>
     double SeedPart(int watch, float similarity)
     {
         if (_statistics.Documents < MinItems) return 0;
         // The item counts among the items it is compared with, as its words count in their weights.
         var usual = similarity > 0 ? _usual[watch].Add(similarity) : _usual[watch];
-        return usual.Count < MinItems ? Math.Min(1, similarity / FullSimilarity)
-            : Math.Clamp((similarity - usual.Mean) / (Math.Max(usual.Deviation, 1e-4) * FullDeviations), 0, 1);
+        if (usual.Count < MinItems) return Math.Min(1, similarity / FullSimilarity);
+        // Far above the usual similarity says little where the usual is next to nothing: in a stream with nothing of
+        // the story, one word shared with the seed ("extended", "China") stands many deviations up.
+        var aboveUsual = (similarity - usual.Mean) / (Math.Max(usual.Deviation, 1e-4) * FullDeviations);
+        return Math.Clamp(Math.Min(aboveUsual, similarity / FullSimilarityAboveUsual), 0, 1);
     }
 
     public const double FullDeviations = 6;
+
+    /// <summary>The similarity from which the seed part can be whole, once the usual similarity is known: an item
+    /// that names no keyword is a hit only from a cosine of <c>MinScore / SeedWeight</c> times this (0.086 at 0.3).</summary>
+    public const double FullSimilarityAboveUsual = 0.2;
 
     /// <summary>How many items must be known before the seed scores (they weigh its words), and how many comparable
     /// ones before its usual similarity is trusted.</summary>

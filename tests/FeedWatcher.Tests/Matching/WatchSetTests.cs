@@ -175,6 +175,25 @@ public class WatchSetTests
     }
 
     [Fact]
+    public void In_a_stream_with_nothing_of_the_story_one_word_shared_with_the_seed_is_no_hit()
+    {
+        var set = Compile(Seeded);
+        // Feeds of another world: long items, each sharing one common word with the seed ("hit"), so that the usual
+        // similarity is next to nothing and barely varies.
+        string[] gadgets = ["phone", "laptop", "console", "camera", "headset", "tablet", "router", "watch"];
+        string[] features = ["battery", "screen", "keyboard", "speaker", "charger", "firmware", "lens"];
+        var stream = Enumerable.Range(0, 400).Select(i =>
+            $"The new {gadgets[i % gadgets.Length]} with a {features[i / 8 % features.Length]} update is a hit at launch {i}, with benchmarks, prices and a hands-on review of every model").ToList();
+        for (var cycle = 0; cycle < 4; cycle++) Poll(set, stream.Skip(cycle * 100).Take(100));
+
+        var oneWord = Score(set, "Podcast episode 12: China");
+        Assert.False(oneWord.IsHit, oneWord.Explanation.ToString());
+        Assert.Equal(["china"], oneWord.Explanation.SeedTerms);
+        var followUp = Score(set, "Lavrov urges the Taliban to make peace as Pakistan and Iran attend");
+        Assert.True(followUp.IsHit && followUp.Explanation.Seed > 0.9, followUp.Explanation.ToString());
+    }
+
+    [Fact]
     public void What_is_learnt_counts_from_the_next_publication_so_a_cycle_scores_alike_in_any_order()
     {
         var set = Compile(Seeded);
