@@ -8,7 +8,8 @@ namespace FeedWatcher.Matching;
 /// the summary. The seed part starts from the cosine similarity of item and seed (BM25 term weights, document
 /// frequencies from <see cref="TermStatistics"/>, aliases as one term) and measures how far it stands above
 /// the watch's usual similarity, in standard deviations over the items seen that share a term with the seed
-/// (the score normalization of TDT topic tracking), reaching 1 at 6. Until <see cref="MinItems"/> items are known,
+/// (the score normalization of TDT topic tracking), reaching 1 at 6, and at most the cosine over 0.2 (where the usual
+/// is next to nothing, one shared word stands many deviations up). Until <see cref="MinItems"/> items are known,
 /// words cannot be weighed and the seed part is 0. A keyword (or the query) found is what the user asked for and
 /// makes a hit on its own: with a seed, its score is at least the watch's MinScore, and the seed ranks it above
 /// that. A query not satisfied or an exclusion found makes the score 0, and so do no keywords found in a watch with
