@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Watch quality on every labelled set, in one table: for each set, each topic's normalized detection cost at the
 # shipped MinScore and leave-one-topic-out, without a reader and with one (`--feedback` with the set's own qrels),
-# and the mean over the set's topics. Runs bench/watches/eval.sh twice a set.
+# and the mean over the set's topics; then where the cost at MinScore comes from: follow-ups missed, false alarms that
+# name a keyword (hits whatever the seed or a reader says), and other false alarms. Runs bench/watches/eval.sh twice a set.
 #   bench/watches/report.sh [SET...]   (default: ../shared/eval, ../shared/eval-drift and ../shared/eval-drift2, those present)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -20,12 +21,12 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 for i in "${!sets[@]}"; do
   set_dir="${sets[$i]}"
-  NOBUILD=1 OUT="$work/$i-alone.jsonl" bash bench/watches/eval.sh "$set_dir" > "$work/$i-alone.txt" 2>&1 &
-  NOBUILD=1 OUT="$work/$i-reader.jsonl" bash bench/watches/eval.sh "$set_dir" --feedback "$set_dir/qrels.tsv" > "$work/$i-reader.txt" 2>&1 &
+  NOBUILD=1 OUT="$work/$i-alone.jsonl" bash bench/watches/eval.sh "$set_dir" --explain > "$work/$i-alone.txt" 2>&1 &
+  NOBUILD=1 OUT="$work/$i-reader.jsonl" bash bench/watches/eval.sh "$set_dir" --explain --feedback "$set_dir/qrels.tsv" > "$work/$i-reader.txt" 2>&1 &
   wait
 done
 python3 - "$work" "${sets[@]}" <<'PY'
-import os, re, statistics, sys
+import collections, json, os, re, statistics, sys
 work, sets = sys.argv[1], sys.argv[2:]
 line = re.compile(r"^\s+(\S+)\s+threshold\s+\S+\s+targets\s+(\d+)\s+hits\s+(\d+)\s+correct\s+(\d+).*C_norm ([0-9.]+)", re.M)
 
@@ -46,4 +47,41 @@ for i, set_dir in enumerate(sets):
     for topic in alone:
         (c, h, k, n), (rc, rh, rk, _) = alone[topic], reader[topic]
         print(f"| `{name}` | {topic} | {c:.3f} | {alone_loo[topic]:.3f} | {rc:.3f} | {reader_loo[topic]:.3f} | {h} ({k} / {n}) / {rh} ({rk} / {n}) |")
+
+def parts(path, qrels):
+    """Per topic: the cost of the follow-ups missed, of the false alarms that name a keyword and of the other false alarms."""
+    count = collections.defaultdict(collections.Counter)
+    for line in open(path):
+        row = json.loads(line)
+        relevance = qrels.get((row["watch"], row["item"]))
+        if relevance is None or relevance < 0:
+            continue
+        counts = count[row["watch"]]
+        counts["targets" if relevance > 0 else "others"] += 1
+        if relevance > 0 and not row["match"]:
+            counts["missed"] += 1
+        elif relevance == 0 and row["match"]:
+            counts["keyword" if row["explanation"]["matched"] else "seed"] += 1
+    return {topic: (c["missed"] / max(c["targets"], 1), 4.9 * c["keyword"] / max(c["others"], 1), 4.9 * c["seed"] / max(c["others"], 1), c["missed"], c["keyword"], c["seed"])
+            for topic, c in count.items()}
+
+print()
+print("Where the cost at MinScore comes from, without / with a reader: follow-ups missed, false alarms that name a keyword")
+print("(a hit whatever the seed or a reader says), other false alarms; each as its share of the cost, with how many items.")
+print()
+print("| set | topic | missed | false alarms naming a keyword | other false alarms |")
+print("|---|---|---|---|---|")
+for i, set_dir in enumerate(sets):
+    name = os.path.basename(os.path.normpath(set_dir))
+    qrels = {}
+    for line in open(f"{set_dir}/qrels.tsv"):
+        fields = line.split()
+        if len(fields) >= 3 and fields[2].lstrip("-").isdigit():
+            qrels[(fields[0], fields[1])] = int(fields[2])
+    alone, reader = parts(f"{work}/{i}-alone.jsonl", qrels), parts(f"{work}/{i}-reader.jsonl", qrels)
+    means = [statistics.mean(p[j] for p in column.values()) for column in (alone, reader) for j in range(3)]
+    print(f"| `{name}` | **mean** | " + " | ".join(f"**{means[j]:.3f}** / {means[j + 3]:.3f}" for j in range(3)) + " |")
+    for topic in sorted(alone):
+        a, r = alone[topic], reader[topic]
+        print(f"| `{name}` | {topic} | " + " | ".join(f"{a[j]:.3f} ({a[j + 3]}) / {r[j]:.3f} ({r[j + 3]})" for j in range(3)) + " |")
 PY
