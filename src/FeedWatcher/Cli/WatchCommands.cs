@@ -43,17 +43,17 @@ public static class WatchCommands
                 Console.WriteLine(JsonSerializer.Serialize(new
                 {
                     watch = profile.Watch, confident_hits = profile.ConfidentHits, judged_relevant = profile.JudgedRelevant,
-                    judged_not_relevant = profile.JudgedNotRelevant, pinned = profile.Pinned, banned = profile.Banned,
+                    judged_not_relevant = profile.JudgedNotRelevant, held_back = profile.HeldBack, pinned = profile.Pinned, banned = profile.Banned,
                     words = profile.Words.Select(w => new
                     {
-                        word = w.Text, weight = w.Weight, confident_hits = w.ConfidentHits, judged_relevant = w.Relevant, judged_not_relevant = w.NotRelevant,
+                        word = w.Text, weight = w.Weight, confident_hits = w.ConfidentHits, judged_relevant = w.Relevant, judged_not_relevant = w.NotRelevant, held_back = w.HeldBack,
                         last_item = w.LastSource == 0 ? null : (long?)w.LastSource, last_title = titles.GetValueOrDefault(w.LastSource),
                     }),
                 }));
                 return 0;
             }
             Console.WriteLine($"{profile.Watch}: learnt from {Words.Count(profile.ConfidentHits, "confident hit")} and {Words.Count(profile.JudgedRelevant + profile.JudgedNotRelevant, "judgement")} " +
-                $"({profile.JudgedRelevant} relevant, {profile.JudgedNotRelevant} not)");
+                $"({profile.JudgedRelevant} relevant, {profile.JudgedNotRelevant} not)" + (profile.HeldBack > 0 ? $", and {Words.Count(profile.HeldBack, "hit")} held back from digests" : ""));
             var web = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<FeedWatcherOptions>>().Value.Web;
             if (web.Enabled)
                 Console.WriteLine($"Page: {(web.PublicBaseUrl is { Length: > 0 } publicUrl ? publicUrl : web.Listen).TrimEnd('/')}{Web.StoryPages.PathOf(profile.Watch)}");
@@ -307,6 +307,9 @@ public static class WatchCommands
         var judged = new Dictionary<string, List<(double, bool)>>(StringComparer.OrdinalIgnoreCase);
         await using var writer = output is null ? null : new StreamWriter(output.FullName);
         var lines = writer ?? Console.Out;
+        // What the simulated reader judged, by watch: the digest holds back hits like those judged not relevant.
+        var verdicts = new Dictionary<string, List<Digests.HeldBack.Judged>>(StringComparer.OrdinalIgnoreCase);
+        var judgedIds = new List<string>(); // a judged item's ItemId is its place here
         var count = 0;
         await foreach (var (id, text, feedUrl) in items)
         {
@@ -314,20 +317,42 @@ public static class WatchCommands
             var item = set.Analyze(text);
             var matches = set.Score(item, feedUrl, includeMisses: true);
             set.Learn(item);
-            // The simulated reader judges the hits just made, and nothing else.
+            // The simulated reader judges the hits the digest shows, right after they are made, and nothing else.
+            var heldBack = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            float[]? meaning = null;
             foreach (var hit in reader is null ? [] : matches.Where(m => m.IsHit))
             {
+                var before = verdicts.TryGetValue(hit.Watch, out var known) ? known : verdicts[hit.Watch] = [];
+                if (before.Any(j => !j.Relevant))
+                {
+                    meaning ??= Digests.SentenceEmbeddings.Encode([text.Title])[0];
+                    if (Digests.HeldBack.For(meaning, before) is { } like)
+                    {
+                        heldBack[hit.Watch] = judgedIds[(int)like.ItemId];
+                        set.Teach(hit.Watch, item, Evidence.HeldBack);
+                        continue;
+                    }
+                }
                 if (reader!.TryGetValue((hit.Watch, id), out var relevance) && relevance >= 0)
+                {
                     set.Teach(hit.Watch, item, relevance >= 1 ? Evidence.Relevant : Evidence.NotRelevant);
+                    meaning ??= Digests.SentenceEmbeddings.Encode([text.Title])[0];
+                    before.Add(new Digests.HeldBack.Judged(judgedIds.Count, relevance >= 1, meaning));
+                    judgedIds.Add(id);
+                }
             }
             set.Publish();
             foreach (var match in matches)
             {
-                await lines.WriteLineAsync(explain
-                    ? JsonSerializer.Serialize(new { item = id, watch = match.Watch, score = match.Score, match = match.IsHit, explanation = match.Explanation }, WatchExplanation.Json)
-                    : JsonSerializer.Serialize(new { item = id, watch = match.Watch, score = match.Score, match = match.IsHit }));
+                // A hit the digest holds back is not alerted: it is measured as no hit.
+                var held = heldBack.GetValueOrDefault(match.Watch);
+                var line = explain
+                    ? JsonSerializer.SerializeToNode(new { item = id, watch = match.Watch, score = match.Score, match = match.IsHit && held is null, explanation = match.Explanation }, WatchExplanation.Json)!
+                    : JsonSerializer.SerializeToNode(new { item = id, watch = match.Watch, score = match.Score, match = match.IsHit && held is null })!;
+                if (held is not null) line["held_back_like"] = held; // the item judged not relevant it is like
+                await lines.WriteLineAsync(line.ToJsonString(explain ? WatchExplanation.Json : null));
                 if (judgments is not null && judgments.TryGetValue((match.Watch, id), out var relevance) && relevance >= 0)
-                    (judged.TryGetValue(match.Watch, out var list) ? list : judged[match.Watch] = []).Add((match.Score, relevance >= 1));
+                    (judged.TryGetValue(match.Watch, out var list) ? list : judged[match.Watch] = []).Add((held is null ? match.Score : 0, relevance >= 1));
             }
             if (++count % 1000 == 0)
                 await Console.Error.WriteLineAsync($"feedwatcher: {count} items");

@@ -25,6 +25,10 @@ public sealed record DigestDraft(
     DigestLinks? Links = null)
 {
     public bool IsEmpty => Stories.Count == 0 && Attention.Count == 0 && Undelivered.Count == 0;
+
+    /// <summary>The hits held back as like an item judged not relevant (<see cref="Digests.HeldBack"/>), each with that
+    /// item: counted in the digest, not shown, and carried by it all the same.</summary>
+    public IReadOnlyList<(DigestHit Hit, long Like)> HeldBack { get; init; } = [];
 }
 
 /// <summary>The links a digest carries when the story pages have a public address: each watch's page, and for each
@@ -77,7 +81,7 @@ public static class DigestComposer
     static string MessageId(DigestDraft draft)
     {
         var basis = new StringBuilder().Append(draft.Options.Name).Append('\n').Append(draft.Period);
-        foreach (var id in draft.Stories.SelectMany(s => s.HitIds).Order())
+        foreach (var id in draft.Stories.SelectMany(s => s.HitIds).Concat(draft.HeldBack.Select(h => h.Hit.HitId)).Order())
             basis.Append('\n').Append(id.ToString(Culture));
         return $"{Slug(draft.Options.Name)}.{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(basis.ToString())))[..24]}@feedwatcher";
     }
@@ -111,6 +115,15 @@ public static class DigestComposer
         };
     }
 
+    // "2 hits held back as like items judged not relevant (Afghanistan peace talks), on the watch's page".
+    static string? HeldBackLine(DigestDraft draft)
+    {
+        if (draft.HeldBack.Count == 0) return null;
+        var watches = draft.HeldBack.Select(h => h.Hit.Watch).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        return $"{Count(draft.HeldBack.Count, "hit", "hits")} held back as like items judged not relevant ({string.Join(", ", watches)}): "
+            + (draft.Links is null ? "listed by feedwatcher hits" : watches.Count == 1 ? "on the watch's page" : "on the watches' pages");
+    }
+
     static (string Relevant, string NotRelevant)? Judge(DigestDraft draft, DigestStory story) =>
         draft.Links is { } links && links.Judge.TryGetValue(story.Lead.Hits[0].HitId, out var judge) ? judge : null;
 
@@ -124,6 +137,7 @@ public static class DigestComposer
         text.AppendLine(Culture, $"FeedWatcher digest {Quote(draft.Options.Name)}, {when}");
         text.AppendLine(draft.Stories.Count == 0 ? "No new stories." : $"{Count(draft.Stories.Count, "new story", "new stories")}.");
         if (draft.Waiting > 0) text.AppendLine(Culture, $"{Count(draft.Waiting, "more hit waits", "more hits wait")} for the next digest.");
+        if (HeldBackLine(draft) is { } heldBack) text.AppendLine(heldBack + ".");
         foreach (var group in groups)
         {
             text.AppendLine().AppendLine(Culture, $"== {group.Key} ({group.Count()}) ==");
@@ -173,6 +187,7 @@ public static class DigestComposer
         html.Append(Culture, $"<tr><td style=\"font-size:18px;font-weight:bold;padding-bottom:4px;\">FeedWatcher digest {E(Quote(draft.Options.Name))}</td></tr>");
         var summary = draft.Stories.Count == 0 ? "No new stories" : Count(draft.Stories.Count, "new story", "new stories");
         if (draft.Waiting > 0) summary += $"; {Count(draft.Waiting, "more hit waits", "more hits wait")} for the next digest";
+        if (HeldBackLine(draft) is { } heldBack) summary += "; " + heldBack;
         html.Append(Culture, $"<tr><td style=\"font-size:13px;color:#666;padding-bottom:12px;\">{E(when)} &middot; {E(summary)}</td></tr>");
         foreach (var group in groups)
         {

@@ -76,7 +76,8 @@ public sealed class DigestOutbox(
         await message.WriteToAsync(bytes, cancellationToken);
         var id = await DigestStore.InsertAsync(connection, transaction, digest.Name, period, message.MessageId!, message.Subject!,
             [.. message.To.Mailboxes.Select(m => m.Address)], bytes.ToArray(), draft.Stories.Count,
-            [.. draft.Stories.SelectMany(s => s.HitIds)], [.. draft.Undelivered.Select(u => u.Id)], draft.Now.UtcDateTime);
+            [.. draft.Stories.SelectMany(s => s.HitIds), .. draft.HeldBack.Select(h => h.Hit.HitId)], [.. draft.Undelivered.Select(u => u.Id)], draft.Now.UtcDateTime);
+        await LearningStore.RecordHeldBackAsync(connection, transaction, [.. draft.HeldBack.Select(h => (h.Hit.HitId, h.Like))]);
         await transaction.CommitAsync(cancellationToken);
         logger.LogInformation("Digest {Digest} #{Id} ({Stories} stories) added to the outbox as {MessageId}", digest.Name, id, draft.Stories.Count, message.MessageId);
         return id;
@@ -93,8 +94,10 @@ public sealed class DigestOutbox(
         var items = candidates.DistinctBy(h => h.ItemId).ToList();
         var titles = sameStory.Prepare([.. items.Select(h => h.Title)], cancellationToken);
         var byItem = items.Select((h, i) => (h.ItemId, Title: titles[i])).ToDictionary(x => x.ItemId, x => x.Title);
-        var stories = DigestPlan.Stories(candidates, (a, b) => sameStory.Same(byItem[a.ItemId], byItem[b.ItemId]), digest.MaxItems);
-        var claimed = stories.Sum(s => s.HitIds.Count());
+        var heldBack = await HoldBackAsync(connection, transaction, candidates, byItem, cancellationToken);
+        var held = heldBack.Select(h => h.Hit.HitId).ToHashSet();
+        var stories = DigestPlan.Stories(candidates.Where(h => !held.Contains(h.HitId)), (a, b) => sameStory.Same(byItem[a.ItemId], byItem[b.ItemId]), digest.MaxItems);
+        var claimed = stories.Sum(s => s.HitIds.Count()) + heldBack.Count;
         var waiting = alert ? 0 : await HitStore.UnclaimedCountAsync(connection, transaction, digest.Name, digest.Watches, minScore) - claimed;
         IReadOnlyList<FeedRow> attention = [];
         IReadOnlyList<UndeliveredDigest> undelivered = [];
@@ -104,7 +107,26 @@ public sealed class DigestOutbox(
             attention = await feeds.NeedingAttentionAsync([.. options.CurrentValue.Feeds.Select(f => f.Url)], movedSince, cancellationToken);
             undelivered = await DigestStore.UnreportedFailuresAsync(connection, transaction, digest.Name);
         }
-        return new DigestDraft(digest, period, now, stories, Math.Max(0, waiting), attention, undelivered, await LinksAsync(stories, cancellationToken));
+        return new DigestDraft(digest, period, now, stories, Math.Max(0, waiting), attention, undelivered, await LinksAsync(stories, cancellationToken))
+        {
+            HeldBack = heldBack,
+        };
+    }
+
+    // The hits held back as like an item judged not relevant for their watch (HeldBack), each with that item. The judged
+    // items' titles are encoded only for watches that have a judgement against.
+    static async Task<IReadOnlyList<(DigestHit Hit, long Like)>> HoldBackAsync(Npgsql.NpgsqlConnection connection, Npgsql.NpgsqlTransaction transaction,
+        IReadOnlyList<DigestHit> candidates, Dictionary<long, SameStory.Title> titles, CancellationToken cancellationToken)
+    {
+        if (candidates.Count == 0) return [];
+        var verdicts = await LearningStore.VerdictsAsync(connection, transaction, [.. candidates.Select(h => h.Watch.ToLowerInvariant()).Distinct()]);
+        var against = verdicts.Where(v => !v.Relevant).Select(v => v.Watch).ToHashSet();
+        var judged = verdicts.Where(v => against.Contains(v.Watch) && !string.IsNullOrWhiteSpace(v.Title)).ToList();
+        if (judged.Count == 0) return [];
+        var meanings = SentenceEmbeddings.Encode([.. judged.Select(v => v.Title)], cancellationToken);
+        var byWatch = judged.Select((v, i) => (v.Watch, Judged: new HeldBack.Judged(v.ItemId, v.Relevant, meanings[i]))).ToLookup(x => x.Watch, x => x.Judged);
+        return [.. candidates.Select(hit => (Hit: hit, Like: HeldBack.For(titles[hit.ItemId].Meaning, byWatch[hit.Watch.ToLowerInvariant()])))
+            .Where(h => h.Like is not null).Select(h => (h.Hit, h.Like!.ItemId))];
     }
 
     // With a public address for the story pages, each story's hit gets its signed judgement links.

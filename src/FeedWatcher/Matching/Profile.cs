@@ -1,7 +1,8 @@
 namespace FeedWatcher.Matching;
 
-/// <summary>What a profile learns from: a confident hit of the watch, or a reader's judgement.</summary>
-public enum Evidence { ConfidentHit, Relevant, NotRelevant }
+/// <summary>What a profile learns from: a confident hit of the watch, a reader's judgement, or a hit the digest held back
+/// as like an item judged not relevant (<see cref="Digests.HeldBack"/>), which weighs as a judgement against does.</summary>
+public enum Evidence { ConfidentHit, Relevant, NotRelevant, HeldBack }
 
 /// <summary>What a watch compares items with: its seed, and what it learnt (Rocchio's relevance feedback, as query
 /// expansion). Each confident hit that names the watch's keywords adds its terms, and each reader's judgement adds
@@ -38,8 +39,8 @@ sealed class Profile(Dictionary<int, float> seed)
     bool _changed;
     (IReadOnlySet<int> Pinned, IReadOnlySet<int> Banned) _words = (new HashSet<int>(), new HashSet<int>());
 
-    /// <summary>How many confident hits and judgements (relevant, not relevant) it learnt from.</summary>
-    public (int ConfidentHits, int Relevant, int NotRelevant) Sources { get; private set; }
+    /// <summary>How many confident hits, judgements (relevant, not relevant) and hits held back it learnt from.</summary>
+    public (int ConfidentHits, int Relevant, int NotRelevant, int HeldBack) Sources { get; private set; }
 
     /// <summary>The words pinned and banned, by term number.</summary>
     public (IReadOnlySet<int> Pinned, IReadOnlySet<int> Banned) Words => _words;
@@ -102,12 +103,13 @@ sealed class Profile(Dictionary<int, float> seed)
 
     void Fold(SimilarityTerm[] terms, Evidence kind, long source)
     {
-        var (confident, relevant, notRelevant) = Sources;
+        var (confident, relevant, notRelevant, heldBack) = Sources;
         Sources = kind switch
         {
-            Evidence.NotRelevant => (confident, relevant, notRelevant + 1),
-            Evidence.Relevant => (confident, relevant + 1, notRelevant),
-            _ => (confident + 1, relevant, notRelevant),
+            Evidence.NotRelevant => (confident, relevant, notRelevant + 1, heldBack),
+            Evidence.Relevant => (confident, relevant + 1, notRelevant, heldBack),
+            Evidence.HeldBack => (confident, relevant, notRelevant, heldBack + 1),
+            _ => (confident + 1, relevant, notRelevant, heldBack),
         };
         var length = MathF.Sqrt(terms.Sum(t => WatchSet.Saturate(t.Frequency) * WatchSet.Saturate(t.Frequency)));
         if (length == 0) return;
@@ -118,18 +120,20 @@ sealed class Profile(Dictionary<int, float> seed)
                 _learnt[term] = _learnt[term] with { Weight = _learnt[term].Weight / _scale };
             _scale = 1;
         }
-        var weight = _scale * kind switch { Evidence.Relevant => Judged, Evidence.NotRelevant => -SelfTaught, _ => SelfTaught };
+        var weight = _scale * kind switch { Evidence.Relevant => Judged, Evidence.NotRelevant or Evidence.HeldBack => -SelfTaught, _ => SelfTaught };
         foreach (var (term, tf) in terms)
         {
             if (_words.Banned.Contains(term)) continue;
             var word = _learnt.GetValueOrDefault(term);
             _learnt[term] = new LearntWord(word.Weight + weight * WatchSet.Saturate(tf) / length,
                 word.ConfidentHits + (kind == Evidence.ConfidentHit ? 1 : 0), word.Relevant + (kind == Evidence.Relevant ? 1 : 0),
-                word.NotRelevant + (kind == Evidence.NotRelevant ? 1 : 0), source == 0 || kind == Evidence.NotRelevant ? word.LastSource : source);
+                word.NotRelevant + (kind == Evidence.NotRelevant ? 1 : 0), source == 0 || kind is Evidence.NotRelevant or Evidence.HeldBack ? word.LastSource : source,
+                word.HeldBack + (kind == Evidence.HeldBack ? 1 : 0));
         }
     }
 
-    /// <summary>What a confident hit and a judgement weigh: a judgement twice a confident hit, against it once.</summary>
+    /// <summary>What a confident hit and a judgement weigh: a judgement twice a confident hit, against it (or a hit held back)
+    /// once.</summary>
     const float SelfTaught = 0.5f, Judged = 1f;
 
     /// <summary>The query: the seed's weights, the pinned words at the seed's mean weight, and the learnt ones scaled
@@ -155,9 +159,9 @@ sealed class Profile(Dictionary<int, float> seed)
     }
 }
 
-/// <summary>A learnt word's weight (newest evidence 1 at the time), and how many confident hits and judgements taught it,
-/// the last item that did (0 when unknown).</summary>
-readonly record struct LearntWord(float Weight, int ConfidentHits, int Relevant, int NotRelevant, long LastSource);
+/// <summary>A learnt word's weight (newest evidence 1 at the time), how many confident hits and judgements taught it, the
+/// last item that did (0 when unknown), and how many hits held back had it.</summary>
+readonly record struct LearntWord(float Weight, int ConfidentHits, int Relevant, int NotRelevant, long LastSource, int HeldBack = 0);
 
 /// <summary>Every watch's query, indexed by term for scoring an item against all of them in one walk over its terms.
 /// Immutable: replaced whole when a profile learns.</summary>

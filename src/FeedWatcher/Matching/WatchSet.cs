@@ -123,8 +123,9 @@ public sealed class WatchSet : IWatchMatcher
 
     const double MaxHitShare = 0.1;
 
-    /// <summary>Teaches the watch named what an item is: a confident hit, or judged relevant or not by a reader (what
-    /// the item shares with those weighs more, or less). Counts from the next <see cref="Publish"/> on.</summary>
+    /// <summary>Teaches the watch named what an item is: a confident hit, judged relevant or not by a reader, or held back
+    /// from a digest as like one judged not (what the item shares with those weighs more, or less). Counts from the next
+    /// <see cref="Publish"/> on.</summary>
     public void Teach(string watch, AnalyzedItem item, Evidence kind, long source = 0)
     {
         if (IndexOf(watch) is { } w) _profiles[w]?.Add(item.Similarity, kind, source);
@@ -157,12 +158,12 @@ public sealed class WatchSet : IWatchMatcher
     public LearntProfile? LearntBy(string watch, IReadOnlyDictionary<long, ItemText>? sources = null)
     {
         if (IndexOf(watch) is not { } w || _profiles[w] is not { } profile) return null;
-        var (confident, relevant, notRelevant) = profile.Sources;
+        var (confident, relevant, notRelevant, heldBack) = profile.Sources;
         string Name(int term, long source) => sources is not null && sources.TryGetValue(source, out var text)
             ? Display(term, Analyze(text)) : Aliases.NameOf(Vocabulary.TermOf(term));
         return new LearntProfile(_watches[w].Name,
-            [.. profile.Learnt().Select(t => new LearntProfile.Word(Name(t.Term, t.From.LastSource), Math.Round(t.Weight, 3), t.From.ConfidentHits, t.From.Relevant, t.From.NotRelevant, t.From.LastSource))],
-            confident, relevant, notRelevant, _words[w].Pinned, _words[w].Banned);
+            [.. profile.Learnt().Select(t => new LearntProfile.Word(Name(t.Term, t.From.LastSource), Math.Round(t.Weight, 3), t.From.ConfidentHits, t.From.Relevant, t.From.NotRelevant, t.From.LastSource, t.From.HeldBack))],
+            confident, relevant, notRelevant, _words[w].Pinned, _words[w].Banned, heldBack);
     }
 
     int? IndexOf(string watch) => Array.FindIndex(_watches, x => x.Name.Equals(watch, StringComparison.OrdinalIgnoreCase)) is var w and >= 0 ? w : null;
@@ -381,7 +382,7 @@ public sealed class WatchSet : IWatchMatcher
         for (var i = 0; i < count; i++)
         {
             if (learnt.TryGetValue(best[i].Term, out var from) && !_watches[watch].Seed!.ContainsKey(best[i].Term))
-                fromLearnt.Add($"{Display(best[i].Term, item)} ({LearntProfile.Word.Describe(from.ConfidentHits, from.Relevant, from.NotRelevant)})");
+                fromLearnt.Add($"{Display(best[i].Term, item)} ({LearntProfile.Word.Describe(from.ConfidentHits, from.Relevant, from.NotRelevant, from.HeldBack)})");
             else
                 fromSeed.Add(Display(best[i].Term, item));
         }
@@ -430,20 +431,21 @@ readonly record struct Moments(double Count, double Mean, double M2)
 
 /// <summary>What a watch learnt, as <c>feedwatcher watches show</c> prints it.</summary>
 public sealed record LearntProfile(string Watch, IReadOnlyList<LearntProfile.Word> Words, int ConfidentHits, int JudgedRelevant, int JudgedNotRelevant,
-    IReadOnlyList<string> Pinned, IReadOnlyList<string> Banned)
+    IReadOnlyList<string> Pinned, IReadOnlyList<string> Banned, int HeldBack = 0)
 {
-    /// <summary>A learnt word, its weight (the strongest 1), how many confident hits and judgements taught it, and the
-    /// last item that did (0 when unknown).</summary>
-    public sealed record Word(string Text, double Weight, int ConfidentHits, int Relevant, int NotRelevant, long LastSource)
+    /// <summary>A learnt word, its weight (the strongest 1), how many confident hits and judgements taught it, the last
+    /// item that did (0 when unknown), and how many hits held back had it.</summary>
+    public sealed record Word(string Text, double Weight, int ConfidentHits, int Relevant, int NotRelevant, long LastSource, int HeldBack = 0)
     {
         /// <summary>"3 hits, 1 judged relevant".</summary>
-        public string Sources => Describe(ConfidentHits, Relevant, NotRelevant);
+        public string Sources => Describe(ConfidentHits, Relevant, NotRelevant, HeldBack);
 
-        public static string Describe(int confidentHits, int relevant, int notRelevant) => string.Join(", ", new[]
+        public static string Describe(int confidentHits, int relevant, int notRelevant, int heldBack = 0) => string.Join(", ", new[]
         {
             confidentHits > 0 ? Cli.Words.Count(confidentHits, "hit") : null,
             relevant > 0 ? $"{relevant} judged relevant" : null,
             notRelevant > 0 ? $"{notRelevant} judged not" : null,
+            heldBack > 0 ? $"{heldBack} held back" : null,
         }.OfType<string>());
     }
 }

@@ -4,8 +4,8 @@ using Npgsql;
 
 namespace FeedWatcher.Storage;
 
-/// <summary>One piece of what a watch learns from, as stored: a confident hit (<see cref="Id"/> is the hit's) or a
-/// judgement (the judgement's).</summary>
+/// <summary>One piece of what a watch learns from, as stored: a confident hit (<see cref="Id"/> is the hit's), a
+/// judgement (the judgement's) or a hit a digest held back (its <c>held_back</c> row's).</summary>
 public sealed record LearningEvidence(Evidence Kind, long Id, string Watch, long ItemId, string Title, string Summary)
 {
     public ItemText Text => new(Title, Summary);
@@ -29,6 +29,28 @@ public sealed class LearningStore(NpgsqlDataSource dataSource)
             new { Watch = watch, ItemId = itemId, Relevant = relevant, Link = link }, cancellationToken: cancellationToken)) == 1;
     }
 
+    /// <summary>The latest verdict on every item judged for the watches given (lower case; every watch when none), with
+    /// the item's title, by watch (lower case); without the judgements a reset made a watch forget.</summary>
+    public static async Task<IReadOnlyList<(string Watch, long ItemId, string Title, bool Relevant)>> VerdictsAsync(NpgsqlConnection connection,
+        NpgsqlTransaction? transaction, IReadOnlyCollection<string> watches)
+    {
+        return [.. await connection.QueryAsync<(string, long, string, bool)>("""
+            WITH forgotten AS (SELECT lower(watch) AS watch, max(last_judgement) AS last_judgement FROM watch_resets GROUP BY lower(watch))
+            SELECT DISTINCT ON (lower(j.watch), j.item_id) lower(j.watch), j.item_id, i.title, j.relevant
+            FROM judgements j JOIN items i ON i.id = j.item_id
+            LEFT JOIN forgotten f ON f.watch = lower(j.watch)
+            WHERE j.id > coalesce(f.last_judgement, 0) AND (cardinality(@Watches) = 0 OR lower(j.watch) = ANY(@Watches))
+            ORDER BY lower(j.watch), j.item_id, j.id DESC
+            """, new { Watches = watches.ToArray() }, transaction)];
+    }
+
+    /// <summary>Records the hits a digest held back, each with the item judged not relevant it was like: the watches learn
+    /// from them. A hit held back before (by a digest of another name) is recorded once.</summary>
+    public static Task RecordHeldBackAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, IReadOnlyList<(long HitId, long LikeItem)> heldBack) =>
+        heldBack.Count == 0 ? Task.CompletedTask : connection.ExecuteAsync("""
+            INSERT INTO held_back (hit_id, like_item) SELECT * FROM unnest(@Hits, @Likes) ON CONFLICT (hit_id) DO NOTHING
+            """, new { Hits = heldBack.Select(h => h.HitId).ToArray(), Likes = heldBack.Select(h => h.LikeItem).ToArray() }, transaction);
+
     /// <summary>When a digest's link was used, if it was.</summary>
     public async Task<DateTime?> LinkUsedAsync(string link, CancellationToken cancellationToken = default)
     {
@@ -37,15 +59,16 @@ public sealed class LearningStore(NpgsqlDataSource dataSource)
             "SELECT judged_at FROM judgements WHERE link = @Link", new { Link = link }, cancellationToken: cancellationToken));
     }
 
-    /// <summary>What the watches learn from after the hit and judgement given, in the order it happened: the hits that
-    /// named a watch's keywords and scored <paramref name="confident"/> or more, and the judgements; without what a
-    /// reset made the watch forget.</summary>
-    public async Task<IReadOnlyList<LearningEvidence>> EvidenceAsync(long afterHit, long afterJudgement, double confident, CancellationToken cancellationToken = default)
+    /// <summary>What the watches learn from after the hit, judgement and hit held back given, in the order it happened:
+    /// the hits that named a watch's keywords and scored <paramref name="confident"/> or more, the judgements, and the
+    /// hits digests held back; without what a reset made the watch forget.</summary>
+    public async Task<IReadOnlyList<LearningEvidence>> EvidenceAsync(long afterHit, long afterJudgement, long afterHeldBack, double confident,
+        CancellationToken cancellationToken = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<(int Kind, long Id, string Watch, long ItemId, string Title, string Summary)>(new CommandDefinition("""
             WITH forgotten AS (
-                SELECT lower(watch) AS watch, max(last_hit) AS last_hit, max(last_judgement) AS last_judgement
+                SELECT lower(watch) AS watch, max(last_hit) AS last_hit, max(last_judgement) AS last_judgement, max(last_held_back) AS last_held_back
                 FROM watch_resets GROUP BY lower(watch)
             )
             SELECT * FROM (
@@ -58,9 +81,15 @@ public sealed class LearningStore(NpgsqlDataSource dataSource)
                 FROM judgements j JOIN items i ON i.id = j.item_id
                 LEFT JOIN forgotten f ON f.watch = lower(j.watch)
                 WHERE j.id > @AfterJudgement AND j.id > coalesce(f.last_judgement, 0)
+                UNION ALL
+                SELECT 3, b.id, h.watch, h.item_id, i.title, i.summary, b.held_at
+                FROM held_back b JOIN hits h ON h.id = b.hit_id JOIN items i ON i.id = h.item_id
+                LEFT JOIN forgotten f ON f.watch = lower(h.watch)
+                WHERE b.id > @AfterHeldBack AND b.id > coalesce(f.last_held_back, 0)
             ) evidence
             ORDER BY at, kind, id
-            """, new { AfterHit = afterHit, AfterJudgement = afterJudgement, Confident = (float)confident }, cancellationToken: cancellationToken));
+            """, new { AfterHit = afterHit, AfterJudgement = afterJudgement, AfterHeldBack = afterHeldBack, Confident = (float)confident },
+            cancellationToken: cancellationToken));
         return [.. rows.Select(r => new LearningEvidence((Evidence)r.Kind, r.Id, r.Watch, r.ItemId, r.Title, r.Summary))];
     }
 
@@ -90,8 +119,9 @@ public sealed class LearningStore(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO watch_resets (watch, last_hit, last_judgement)
-            SELECT @Watch, (SELECT coalesce(max(id), 0) FROM hits), CASE WHEN @Judgements THEN (SELECT coalesce(max(id), 0) FROM judgements) ELSE 0 END
+            INSERT INTO watch_resets (watch, last_hit, last_judgement, last_held_back)
+            SELECT @Watch, (SELECT coalesce(max(id), 0) FROM hits), CASE WHEN @Judgements THEN (SELECT coalesce(max(id), 0) FROM judgements) ELSE 0 END,
+                   (SELECT coalesce(max(id), 0) FROM held_back)
             """, new { Watch = watch, Judgements = judgements }, cancellationToken: cancellationToken));
     }
 

@@ -242,6 +242,49 @@ public sealed class DigestOutboxTests(PostgresFixture postgres) : PipelineTest(p
     }
 
     [Fact]
+    public async Task A_hit_like_one_judged_not_relevant_is_held_back_counted_and_learnt_from()
+    {
+        await using var smtp = await SmtpTestServer.StartAsync();
+        var attack = new Item("attack-1", "Taliban attack an army base in Kandahar, killing 15 Afghan soldiers", "The Taliban claimed it.");
+        var another = new Item("attack-2", "Taliban attack an army post in Helmand, killing 20 Afghan soldiers", "The Taliban claimed it.");
+        var talks = new Item("talks-1", "Afghan government and Taliban agree to hold peace talks in Moscow", "Russia will host them.");
+        Server.Feed("/world.rss", Rss("World desk", Unrelated));
+        var settings = SmtpSettings(smtp.Port, Server.Url("/world.rss"));
+        settings["FeedWatcher:Watches:0:Seed:Title"] = "US stays away from Moscow conference on Afghanistan"; // so that the watch learns
+        using var host = await BuildHostAsync(settings);
+        await PollOnceAsync(host);
+        Server.Feed("/world.rss", Rss("World desk", attack, Unrelated));
+        Clock.Advance(TimeSpan.FromHours(1));
+        await PollOnceAsync(host);
+        Assert.NotNull(await CreateAsync(host, "2017-04-16T07:00:00Z"));
+        await using var connection = await host.Services.GetRequiredService<NpgsqlDataSource>().OpenConnectionAsync();
+        var judged = await connection.QuerySingleAsync<long>("SELECT id FROM items WHERE title = @Title", new { attack.Title });
+        await host.Services.GetRequiredService<LearningStore>().AddAsync("Afghanistan peace talks", judged, relevant: false);
+
+        Server.Feed("/world.rss", Rss("World desk", attack, another, talks, Unrelated));
+        Clock.Advance(TimeSpan.FromHours(1));
+        Assert.Equal(2, (await PollOnceAsync(host)).Sum(o => o.Hits));
+        var (draft, preview) = await Outbox(host).PreviewAsync(Outbox(host).Find("Daily")!);
+        Assert.Equal(talks.Title, Assert.Single(draft.Stories).Lead.Title);
+        Assert.Equal((another.Title, judged), Assert.Single(draft.HeldBack) is var (hit, like) ? (hit.Title, like) : default);
+        Assert.Contains("1 hit held back as like items judged not relevant (Afghanistan peace talks)", preview.TextBody, StringComparison.Ordinal);
+        Assert.Equal(0, await connection.QuerySingleAsync<int>("SELECT count(*)::int FROM held_back")); // a preview records nothing
+
+        Assert.NotNull(await CreateAsync(host, "2017-04-17T07:00:00Z"));
+        Assert.Equal(judged, await connection.QuerySingleAsync<long>("SELECT like_item FROM held_back"));
+        Assert.Null(await CreateAsync(host, "2017-04-18T07:00:00Z")); // the digest carried it: it is not offered again
+        // The watch learns from it as from a judgement against.
+        await host.Services.GetRequiredService<FeedWatcher.Matching.WatchLearning>().ApplyNewAsync();
+        var profile = host.Services.GetRequiredService<FeedWatcher.Matching.WatchRegistry>().Current.LearntBy("Afghanistan peace talks")!;
+        Assert.Equal((1, 1), (profile.JudgedNotRelevant, profile.HeldBack));
+        // A reset forgets it with the hits, and keeps the judgement.
+        await host.Services.GetRequiredService<LearningStore>().ResetAsync("Afghanistan peace talks", judgements: false);
+        await host.Services.GetRequiredService<FeedWatcher.Matching.WatchLearning>().ApplyNewAsync();
+        profile = host.Services.GetRequiredService<FeedWatcher.Matching.WatchRegistry>().Current.LearntBy("Afghanistan peace talks")!;
+        Assert.Equal((1, 0), (profile.JudgedNotRelevant, profile.HeldBack));
+    }
+
+    [Fact]
     public async Task Preview_claims_and_sends_nothing()
     {
         await using var smtp = await SmtpTestServer.StartAsync();

@@ -19,12 +19,12 @@ public class StorageTests(PostgresFixture postgres)
     {
         await using var dataSource = NpgsqlDataSource.Create(await postgres.CreateDatabaseAsync());
         var migrator = new Migrator(dataSource, NullLogger<Migrator>.Instance);
-        Assert.Equal(["0001_create_feeds_items_hits", "0002_add_feed_manners", "0003_add_hit_scores", "0004_digest_outbox", "0005_workers", "0006_cheaper_item_writes", "0007_add_digest_lease_holder", "0008_judgements", "0009_watch_learning", "0010_judgement_links", "0011_cluster", "0012_due_order", "0013_retention", "0014_feeds_in_use"],
+        Assert.Equal(["0001_create_feeds_items_hits", "0002_add_feed_manners", "0003_add_hit_scores", "0004_digest_outbox", "0005_workers", "0006_cheaper_item_writes", "0007_add_digest_lease_holder", "0008_judgements", "0009_watch_learning", "0010_judgement_links", "0011_cluster", "0012_due_order", "0013_retention", "0014_feeds_in_use", "0015_held_back"],
             await migrator.MigrateAsync());
         Assert.Empty(await migrator.MigrateAsync());
         await using var connection = await dataSource.OpenConnectionAsync();
         var tables = await connection.QueryAsync<string>("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1");
-        Assert.Equal(["digest_hits", "digests", "feeds", "hits", "items", "judgements", "link_keys", "retention_runs", "schema_migrations", "watch_resets", "watch_words", "workers"], tables);
+        Assert.Equal(["digest_hits", "digests", "feeds", "held_back", "hits", "items", "judgements", "link_keys", "retention_runs", "schema_migrations", "watch_resets", "watch_words", "workers"], tables);
         var compression = await connection.QueryAsync<string>(
             "SELECT attcompression::text FROM pg_attribute WHERE attrelid = 'items'::regclass AND attname IN ('title', 'summary')");
         Assert.Equal(["l", "l"], compression); // lz4: the PostgreSQL the tests run is built with it
