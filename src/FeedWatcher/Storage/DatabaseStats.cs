@@ -14,7 +14,7 @@ public sealed record DatabaseStats(
     (DateTime FireTime, string Instance, DateTime? FinishedAt, string? Removed)? LastCleanup)
 {
     // FeedWatcher's own tables; Quartz's (schema quartz) are counted together.
-    static readonly string[] Counted = ["feeds", "items", "hits", "judgements", "watch_words", "watch_resets", "digests", "digest_hits", "link_keys", "workers", "retention_runs"];
+    static readonly string[] Counted = ["feeds", "items", "hits", "judgements", "held_back", "watch_words", "watch_resets", "digests", "digest_hits", "link_keys", "workers", "retention_runs"];
 
     public static async Task<DatabaseStats> ReadAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken = default)
     {
