@@ -8,7 +8,7 @@ using FeedWatcher.Storage;
 namespace FeedWatcher.Cli;
 
 /// <summary><c>feedwatcher hits --watch NAME [--since DATE] [--format text|json|csv]</c>: a watch's hits, newest first,
-/// for reports and spreadsheets.</summary>
+/// for reports and spreadsheets; those a digest held back as like an item judged not relevant say so.</summary>
 public static class HitsCommand
 {
     public static Command Build()
@@ -38,18 +38,19 @@ public static class HitsCommand
                         await output.WriteLineAsync(JsonSerializer.Serialize(new
                         {
                             item = hit.ItemId, published = hit.PublishedAt, watch = hit.Watch, score = Math.Round(hit.Score, 4), feed = hit.Feed,
-                            title = hit.Title, link = hit.Link, matched = hit.Matched,
+                            title = hit.Title, link = hit.Link, matched = hit.Matched, held_back = hit.HeldBack, held_back_like = hit.HeldBackLike,
                         }));
                     break;
                 case "csv":
-                    await output.WriteLineAsync("item,published,watch,score,feed,title,link,matched");
+                    await output.WriteLineAsync("item,published,watch,score,feed,title,link,matched,held_back_like");
                     foreach (var hit in hits)
                         await output.WriteLineAsync(string.Join(',', hit.ItemId.ToString(CultureInfo.InvariantCulture), hit.PublishedAt.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
-                            Csv(hit.Watch), hit.Score.ToString("0.0000", CultureInfo.InvariantCulture), Csv(hit.Feed), Csv(hit.Title), Csv(hit.Link ?? ""), Csv(string.Join("; ", hit.Matched))));
+                            Csv(hit.Watch), hit.Score.ToString("0.0000", CultureInfo.InvariantCulture), Csv(hit.Feed), Csv(hit.Title), Csv(hit.Link ?? ""), Csv(string.Join("; ", hit.Matched)), HeldBackLike(hit)));
                     break;
                 default:
                     foreach (var hit in hits)
-                        await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{hit.PublishedAt:yyyy-MM-dd HH:mm}  {hit.Score:0.00}  {hit.Feed}: {hit.Title}{(hit.Link is null ? "" : "  " + hit.Link)}"));
+                        await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{hit.PublishedAt:yyyy-MM-dd HH:mm}  {hit.Score:0.00}  {hit.Feed}: {hit.Title}{(hit.Link is null ? "" : "  " + hit.Link)}")
+                            + (hit.HeldBack ? $"  (held back from digests, like item {HeldBackLike(hit)})" : ""));
                     await Console.Error.WriteLineAsync($"{Words.Count(hits.Count, "hit")} for {name}");
                     break;
             }
@@ -57,6 +58,10 @@ public static class HitsCommand
         }, dataCommand: true));
         return command;
     }
+
+    // The item judged not relevant that a hit was held back as like: its number, "?" when it is gone, "" when not held back.
+    static string HeldBackLike(DigestHit hit) =>
+        !hit.HeldBack ? "" : hit.HeldBackLike?.ToString(CultureInfo.InvariantCulture) ?? "?";
 
     // A CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break, quotes doubled; a leading =, +, - or @
     // is prefixed with ' so that a spreadsheet does not run it as a formula.

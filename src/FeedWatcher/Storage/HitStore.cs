@@ -22,6 +22,12 @@ public sealed class DigestHit
     public string? Link { get; init; }
     public string Feed { get; init; } = "";
     public DateTime PublishedAt { get; init; }
+
+    /// <summary>Whether a digest held it back as like an item judged not relevant (<see cref="Digests.HeldBack"/>).</summary>
+    public bool HeldBack { get; init; }
+
+    /// <summary>The item judged not relevant that it was held back as like, while that item is kept.</summary>
+    public long? HeldBackLike { get; init; }
 }
 
 /// <summary>A watch's hits in all, its latest hit's date, and its hits per day (UTC) over a recent period.</summary>
@@ -42,10 +48,12 @@ public sealed class HitStore(NpgsqlDataSource dataSource)
     // A hit (h) as a DigestHit reads it, with its item (i) and feed (f); the best first.
     const string Select = """
         SELECT h.id AS hit_id, h.item_id, h.watch, h.matched, h.score, h.explanation::text AS explanation,
-               i.title, i.summary, i.link, coalesce(f.name, f.url) AS feed, i.published_at
+               i.title, i.summary, i.link, coalesce(f.name, f.url) AS feed, i.published_at,
+               b.hit_id IS NOT NULL AS held_back, b.like_item AS held_back_like
         FROM hits h
         JOIN items i ON i.id = h.item_id
         JOIN feeds f ON f.id = i.feed_id
+        LEFT JOIN held_back b ON b.hit_id = h.id
         """;
     const string Best = "ORDER BY h.score DESC, i.published_at DESC, h.id";
 

@@ -272,6 +272,8 @@ public sealed class DigestOutboxTests(PostgresFixture postgres) : PipelineTest(p
 
         Assert.NotNull(await CreateAsync(host, "2017-04-17T07:00:00Z"));
         Assert.Equal(judged, await connection.QuerySingleAsync<long>("SELECT like_item FROM held_back"));
+        var stored = await host.Services.GetRequiredService<HitStore>().OfWatchAsync("Afghanistan peace talks", null, 0, 10);
+        Assert.Equal([(another.Title, judged)], stored.Where(h => h.HeldBack).Select(h => (h.Title, h.HeldBackLike ?? 0))); // still a hit, marked
         Assert.Null(await CreateAsync(host, "2017-04-18T07:00:00Z")); // the digest carried it: it is not offered again
         // The watch learns from it as from a judgement against.
         await host.Services.GetRequiredService<FeedWatcher.Matching.WatchLearning>().ApplyNewAsync();

@@ -232,7 +232,7 @@ public sealed class StoryPageTests(PostgresFixture postgres) : PipelineTest(post
         var (exit, csv, error) = await CliRunner.RunAsync(["hits", "--watch", "afghanistan peace talks", "--format", "csv", .. cli]);
         Assert.True(exit == 0, error);
         var lines = csv.Trim().Split('\n');
-        Assert.Equal("item,published,watch,score,feed,title,link,matched", lines[0]);
+        Assert.Equal("item,published,watch,score,feed,title,link,matched,held_back_like", lines[0]);
         Assert.Equal(4, lines.Length);
         Assert.Contains(lines, l => l.Contains(",Wire A,\"Afghanistan: Lavrov invites the Taliban & Kabul to \"\"Astana talks\"\" after the Moscow conference\",http://example.org/a-2,", StringComparison.Ordinal));
         (exit, var json, error) = await CliRunner.RunAsync(["hits", "--watch", "Afghanistan peace talks", "--format", "json", "--since", "2017-04-16", .. cli]);
