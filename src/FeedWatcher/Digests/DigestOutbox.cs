@@ -119,7 +119,7 @@ public sealed class DigestOutbox(
         IReadOnlyList<DigestHit> candidates, Dictionary<long, SameStory.Title> titles, CancellationToken cancellationToken)
     {
         if (candidates.Count == 0) return [];
-        var verdicts = await LearningStore.VerdictsAsync(connection, transaction, [.. candidates.Select(h => h.Watch.ToLowerInvariant()).Distinct()]);
+        var verdicts = await LearningStore.JudgedAsync(connection, transaction, [.. candidates.Select(h => h.Watch.ToLowerInvariant()).Distinct()]);
         var against = verdicts.Where(v => !v.Relevant).Select(v => v.Watch).ToHashSet();
         var judged = verdicts.Where(v => against.Contains(v.Watch) && !string.IsNullOrWhiteSpace(v.Title)).ToList();
         if (judged.Count == 0) return [];

@@ -3,15 +3,16 @@ using FeedWatcher.Storage;
 namespace FeedWatcher.Matching;
 
 /// <summary>Teaches the watches in force what is on record in the database, which every instance shares: the confident
-/// hits (any instance's), the readers' judgements, the hits digests held back, the words pinned and banned, and the resets. At start all of it, then
-/// at each poll cycle what was added since, so that every instance on one database holds the same profiles. Watches
-/// compiled again after an edit of the settings, or a watch reset, start again from the whole record.</summary>
+/// hits (any instance's), the readers' judgements, the hits digests held back, the words pinned and banned, and the
+/// resets. At start all of it, then at each poll cycle what was added since, so that every instance on one database
+/// holds the same profiles. Watches compiled again after an edit of the settings, or a watch reset, start again from
+/// the whole record.</summary>
 public sealed class WatchLearning(LearningStore store, WatchRegistry watches, ILogger<WatchLearning> logger) : IDisposable
 {
     readonly SemaphoreSlim _gate = new(1, 1);
     (WatchSet? To, long Hit, long Judgement, long HeldBack, long Reset) _applied;
 
-    /// <summary>Applies what the watches in force have not learnt yet; returns how many hits and judgements that was.</summary>
+    /// <summary>Applies what the watches in force have not learnt yet; returns how many pieces of evidence that was.</summary>
     public async Task<int> ApplyNewAsync(CancellationToken cancellationToken = default)
     {
         await _gate.WaitAsync(cancellationToken);

@@ -31,7 +31,7 @@ public sealed class LearningStore(NpgsqlDataSource dataSource)
 
     /// <summary>The latest verdict on every item judged for the watches given (lower case; every watch when none), with
     /// the item's title, by watch (lower case); without the judgements a reset made a watch forget.</summary>
-    public static async Task<IReadOnlyList<(string Watch, long ItemId, string Title, bool Relevant)>> VerdictsAsync(NpgsqlConnection connection,
+    public static async Task<IReadOnlyList<(string Watch, long ItemId, string Title, bool Relevant)>> JudgedAsync(NpgsqlConnection connection,
         NpgsqlTransaction? transaction, IReadOnlyCollection<string> watches)
     {
         return [.. await connection.QueryAsync<(string, long, string, bool)>("""
