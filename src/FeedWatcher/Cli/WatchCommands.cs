@@ -43,7 +43,7 @@ public static class WatchCommands
                 Console.WriteLine(JsonSerializer.Serialize(new
                 {
                     watch = profile.Watch, confident_hits = profile.ConfidentHits, judged_relevant = profile.JudgedRelevant,
-                    judged_not_relevant = profile.JudgedNotRelevant, held_back = profile.HeldBack, pinned = profile.Pinned, banned = profile.Banned,
+                    judged_not_relevant = profile.JudgedNotRelevant, held_back = profile.HeldBack, copies_left_out = profile.Copies, pinned = profile.Pinned, banned = profile.Banned,
                     words = profile.Words.Select(w => new
                     {
                         word = w.Text, weight = w.Weight, confident_hits = w.ConfidentHits, judged_relevant = w.Relevant, judged_not_relevant = w.NotRelevant, held_back = w.HeldBack,
@@ -53,7 +53,8 @@ public static class WatchCommands
                 return 0;
             }
             Console.WriteLine($"{profile.Watch}: learnt from {Words.Count(profile.ConfidentHits, "confident hit")} and {Words.Count(profile.JudgedRelevant + profile.JudgedNotRelevant, "judgement")} " +
-                $"({profile.JudgedRelevant} relevant, {profile.JudgedNotRelevant} not)" + (profile.HeldBack > 0 ? $", and {Words.Count(profile.HeldBack, "hit")} held back from digests" : ""));
+                $"({profile.JudgedRelevant} relevant, {profile.JudgedNotRelevant} not)" + (profile.HeldBack > 0 ? $", and {Words.Count(profile.HeldBack, "hit")} held back from digests" : "") +
+                (profile.Copies > 0 ? $"; {Words.Count(profile.Copies, "copy", "copies")} of hits learnt from before left out" : ""));
             var web = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<FeedWatcherOptions>>().Value.Web;
             if (web.Enabled)
                 Console.WriteLine($"Page: {(web.PublicBaseUrl is { Length: > 0 } publicUrl ? publicUrl : web.Listen).TrimEnd('/')}{Web.StoryPages.PathOf(profile.Watch)}");

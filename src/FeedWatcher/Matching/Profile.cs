@@ -7,7 +7,8 @@ public enum Evidence { ConfidentHit, Relevant, NotRelevant, HeldBack }
 /// <summary>What a watch compares items with: its seed, and what it learnt (Rocchio's relevance feedback, as query
 /// expansion). Each confident hit that names the watch's keywords adds its terms, and each reader's judgement adds
 /// (relevant) or takes away (not relevant) the judged item's terms, as does each hit a digest held back as like one judged
-/// not relevant; each as a unit-length vector of saturated term frequencies. Older evidence fades: each new piece weighs
+/// not relevant; each as a unit-length vector of saturated term frequencies. A confident hit (or a hit held back) that
+/// copies one of the <see cref="RecentPieces"/> before it teaches nothing: one report is one piece of evidence. Older evidence fades: each new piece weighs
 /// 2^(1/<see cref="HalfLife"/>) times the one before, so a story's words of years ago give way to its words of now. The strongest <see cref="MaxLearnt"/> learnt words the seed
 /// does not have join the query at up to the seed's own length, none weighing more than the seed's strongest word, so the
 /// seed stays at least half of it however much is learnt. Words judged against weigh less among the learnt ones and may
@@ -30,6 +31,8 @@ sealed class Profile(Dictionary<int, float> seed)
     static readonly float Growth = MathF.Pow(2, 1f / HalfLife);
 
     readonly Dictionary<int, LearntWord> _learnt = [];
+    // The newest confident hits and hits held back: a copy of one of them teaches nothing new.
+    readonly RecentItems _recentHits = new(RecentPieces), _recentHeldBack = new(RecentPieces);
     readonly List<(SimilarityTerm[] Terms, Evidence Kind, long Source)> _pending = [];
     readonly float _seedLength = MathF.Sqrt(seed.Values.Sum(v => v * v));
     readonly float _seedMean = seed.Count == 0 ? 1 : seed.Values.Average();
@@ -41,6 +44,13 @@ sealed class Profile(Dictionary<int, float> seed)
 
     /// <summary>How many confident hits, judgements (relevant, not relevant) and hits held back it learnt from.</summary>
     public (int ConfidentHits, int Relevant, int NotRelevant, int HeldBack) Sources { get; private set; }
+
+    /// <summary>How many confident hits and hits held back it did not learn from, as copies of one of the
+    /// <see cref="RecentPieces"/> before them (<see cref="RecentItems"/>). A reader's judgements always count.</summary>
+    public int Copies { get; private set; }
+
+    /// <summary>How many of the newest confident hits (and apart, hits held back) a new one may be a copy of.</summary>
+    public const int RecentPieces = 100;
 
     /// <summary>The words pinned and banned, by term number.</summary>
     public (IReadOnlySet<int> Pinned, IReadOnlySet<int> Banned) Words => _words;
@@ -79,7 +89,9 @@ sealed class Profile(Dictionary<int, float> seed)
         {
             _pending.Clear();
             _learnt.Clear();
-            (Sources, _scale, _changed) = (default, 1, true);
+            _recentHits.Clear();
+            _recentHeldBack.Clear();
+            (Sources, Copies, _scale, _changed) = (default, 0, 1, true);
         }
     }
 
@@ -103,6 +115,11 @@ sealed class Profile(Dictionary<int, float> seed)
 
     void Fold(SimilarityTerm[] terms, Evidence kind, long source)
     {
+        if (kind switch { Evidence.ConfidentHit => _recentHits, Evidence.HeldBack => _recentHeldBack, _ => null } is { } recent && recent.IsCopy(terms))
+        {
+            Copies++;
+            return;
+        }
         var (confident, relevant, notRelevant, heldBack) = Sources;
         Sources = kind switch
         {

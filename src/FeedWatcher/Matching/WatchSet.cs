@@ -18,7 +18,8 @@ namespace FeedWatcher.Matching;
 /// are scored alike in any order. A hit that names a watch's keywords is the story the user asked for, not the
 /// background it is measured against: it does not count in the document frequencies, and hits weigh at most a
 /// tenth of the usual similarity. So a story that floods the news neither makes its own words common nor raises
-/// its own bar.</para></summary>
+/// its own bar. Nor does one report printed by many outlets: a copy of an item learnt from before counts nowhere
+/// (<see cref="RecentItems"/>).</para></summary>
 public sealed class WatchSet : IWatchMatcher
 {
     public const double KeywordWeight = 0.3, SeedWeight = 0.7, FullSimilarity = 0.4, InTitle = 0.7, InSummary = 0.45;
@@ -36,6 +37,9 @@ public sealed class WatchSet : IWatchMatcher
     readonly HashSet<string> _multiWordKeywords;
     readonly int[] _always;
     readonly TermStatistics _statistics;
+    // The newest items learnt from, by their three rarest terms: a copy of one of them is not learnt from again.
+    readonly RecentItems _recent = new(RecentWindow, keys: 3);
+    readonly Func<int, int> _rarity;
     readonly Lock _similarityGate = new();
     // Per watch, the similarities of the items seen, the keyword hits apart from the others, and what the current
     // cycle added to each; and from them, at each publication, the usual similarity. Read without the lock: it
@@ -47,6 +51,7 @@ public sealed class WatchSet : IWatchMatcher
         _watches = [.. watches];
         Aliases = aliases;
         _statistics = statistics;
+        _rarity = statistics.DocumentFrequency;
         var byTerm = new Dictionary<int, List<int>>();
         for (var w = 0; w < _watches.Length; w++)
         {
@@ -78,9 +83,12 @@ public sealed class WatchSet : IWatchMatcher
 
     /// <summary>Counts a new item: its terms in the document frequencies unless it is a keyword hit, and its
     /// similarity to each seed in that watch's running mean and deviation, which seed similarity is measured against.
-    /// Counts from the next <see cref="Publish"/> on.</summary>
+    /// A copy of one of the last <see cref="RecentWindow"/> items learnt (another outlet's print of the same report)
+    /// counts nowhere: one story is one piece of evidence however many feeds run it. Counts from the next
+    /// <see cref="Publish"/> on.</summary>
     public void Learn(AnalyzedItem item)
     {
+        if (_recent.IsCopy(item.Similarity, _rarity)) return;
         // Similarities measured while words could not be weighed yet would skew the usual similarity for good.
         var weighed = _statistics.Documents >= MinItems;
         if (!item.IsKeywordHit) _statistics.Observe(item.Similarity);
@@ -163,7 +171,7 @@ public sealed class WatchSet : IWatchMatcher
             ? Display(term, Analyze(text)) : Aliases.NameOf(Vocabulary.TermOf(term));
         return new LearntProfile(_watches[w].Name,
             [.. profile.Learnt().Select(t => new LearntProfile.Word(Name(t.Term, t.From.LastSource), Math.Round(t.Weight, 3), t.From.ConfidentHits, t.From.Relevant, t.From.NotRelevant, t.From.LastSource, t.From.HeldBack))],
-            confident, relevant, notRelevant, _words[w].Pinned, _words[w].Banned, heldBack);
+            confident, relevant, notRelevant, _words[w].Pinned, _words[w].Banned, heldBack) { Copies = profile.Copies };
     }
 
     int? IndexOf(string watch) => Array.FindIndex(_watches, x => x.Name.Equals(watch, StringComparison.OrdinalIgnoreCase)) is var w and >= 0 ? w : null;
@@ -227,6 +235,9 @@ public sealed class WatchSet : IWatchMatcher
     /// <summary>How many items must be known before the seed scores (they weigh its words), and how many comparable
     /// ones before its usual similarity is trusted.</summary>
     public const int MinItems = 50;
+
+    /// <summary>How many of the newest items learnt from a new one may be a copy of.</summary>
+    public const int RecentWindow = 5_000;
 
     public IReadOnlyList<WatchMatch> Match(AnalyzedItem item, string? feedUrl = null) => Score(item, feedUrl, includeMisses: false);
 
@@ -433,6 +444,9 @@ readonly record struct Moments(double Count, double Mean, double M2)
 public sealed record LearntProfile(string Watch, IReadOnlyList<LearntProfile.Word> Words, int ConfidentHits, int JudgedRelevant, int JudgedNotRelevant,
     IReadOnlyList<string> Pinned, IReadOnlyList<string> Banned, int HeldBack = 0)
 {
+    /// <summary>How many confident hits and hits held back were not learnt from, as copies of one learnt from before.</summary>
+    public int Copies { get; init; }
+
     /// <summary>A learnt word, its weight (the strongest 1), how many confident hits and judgements taught it, the last
     /// item that did (0 when unknown), and how many hits held back had it.</summary>
     public sealed record Word(string Text, double Weight, int ConfidentHits, int Relevant, int NotRelevant, long LastSource, int HeldBack = 0)

@@ -28,6 +28,17 @@ public static class Feeds
         </rss>
         """;
 
+    /// <summary>Everyday news with nothing of the story, as many items as asked (up to 1,001), each its own: no two share more
+    /// than two of their four words, as a copy of an item seen before is not learnt from.</summary>
+    public static Item[] OtherNews(int count, string published)
+    {
+        string[] who = ["Bakers", "Farmers", "Nurses", "Pilots", "Miners", "Dockers", "Teachers", "Drivers", "Brewers", "Tailors", "Fishermen", "Builders", "Jewellers"];
+        string[] what = ["sell", "repair", "paint", "ship", "count", "test", "polish", "weigh", "pack", "store", "print"];
+        string[] which = ["bicycles", "lanterns", "carpets", "violins", "kettles", "saddles", "barrels"];
+        string[] where = ["Lyon", "Porto", "Ghent", "Turin", "Bergen"];
+        return [.. Enumerable.Range(0, count).Select(i => new Item($"n{i}", $"{who[i % who.Length]} {what[i % what.Length]} {which[i % which.Length]} in {where[i % where.Length]}", "", published))];
+    }
+
     public static readonly Item Unrelated = new("weather-1", "Spring storms expected across the region", "Forecasters warn of heavy rain this week.");
     public static readonly Item Background = new("kabul-1", "Kabul markets reopen after holiday", "Traders in Afghanistan's capital return to work.");
     public static readonly Item FollowUp = new("moscow-2", "Russia hosts regional conference on Afghanistan without Washington",

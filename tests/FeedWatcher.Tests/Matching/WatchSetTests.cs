@@ -17,13 +17,17 @@ public class WatchSetTests
     static WatchMatch Score(WatchSet set, string title, string summary = "", string? feedUrl = null) =>
         Assert.Single(set.Score(set.Analyze(new ItemText(title, summary)), feedUrl, includeMisses: true));
 
-    // Background items that teach the document frequencies, repeated up to the items a seed needs before it scores, and published.
+    // Background items that teach the document frequencies, repeated up to the items a seed needs before it scores (each
+    // repetition with three words of its own, as a copy is not learnt from), and published.
     static void LearnBackground(WatchSet set, params string[] texts)
     {
         for (var i = 0; i < Math.Max(texts.Length, WatchSet.MinItems); i++)
-            set.Learn(set.Analyze(new ItemText(texts[i % texts.Length], "")));
+            set.Learn(set.Analyze(new ItemText(i < texts.Length ? texts[i] : $"{texts[i % texts.Length]} {Tag(i)} {Tag(i + 200)} {Tag(i + 400)}", "")));
         set.Publish();
     }
+
+    // A word of its own for the nth item: "zzab".
+    static string Tag(int n) => $"zz{(char)('a' + n / 26 % 26)}{(char)('a' + n % 26)}";
 
     // Items as a poll cycle sees them: matched, learnt from, then published.
     static void Poll(WatchSet set, IEnumerable<string> titles)
@@ -259,10 +263,58 @@ public class WatchSetTests
         Poll(learning, Follow.Concat(Follow));
         var after = Score(learning, probe);
         Assert.True(after.Explanation.Seed > before + 0.1, $"{before} -> {after.Explanation}");
-        // The explanation names the learnt word apart from the seed's, with what taught it.
-        Assert.Equal("astana (8 hits)", after.Explanation.LearntTerms[0]);
+        // The explanation names the learnt word apart from the seed's, with what taught it: the four hits, not their copies.
+        Assert.Equal("astana (4 hits)", after.Explanation.LearntTerms[0]);
         Assert.DoesNotContain("astana", after.Explanation.SeedTerms);
-        Assert.Contains("like earlier hits in astana (8 hits)", after.Explanation.ToString(), StringComparison.Ordinal);
+        Assert.Contains("like earlier hits in astana (4 hits)", after.Explanation.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Another_outlets_copy_of_an_item_is_learnt_from_once()
+    {
+        var set = Compile(Seeded);
+        LearnBackground(set, [.. News(300)]);
+        var documents = set.Statistics.Documents;
+        const string wire = "Bakers of Lyon open a museum of bread by the river, with ovens from four centuries, the city says";
+        // The wire story and its copies: the same text under other outlets' names, and again.
+        Poll(set, [wire, $"{wire} (Reuters)", $"{wire} (AFP)", wire]);
+        Assert.Equal(documents + 1, set.Statistics.Documents);
+        Assert.Equal(1, set.Statistics.DocumentFrequency(set.Analyze(new ItemText("museum", "")).Similarity.Single().Term));
+        // Another story in the same words, but for two of its ten, is not a copy.
+        Poll(set, ["Bakers of Porto open a museum of bread by the river, with ovens from four centuries, the mayor says"]);
+        Assert.Equal(documents + 2, set.Statistics.Documents);
+
+        // A watch learns from a confident hit once, however many feeds carry it: from the stream, as the backtest does...
+        string[] hits = [Follow[0], $"{Follow[0]} (AP)", Follow[1], $"{Follow[1]} (AFP)", Follow[1]];
+        var learning = Compile(Seeded);
+        Poll(learning, News(300));
+        Poll(learning, hits);
+        Assert.Equal(2, learning.LearntBy("w")!.ConfidentHits);
+        // ... and from the hits on record, as the worker does, counting the copies apart.
+        var taught = Compile(Seeded);
+        taught.LearnsFromOwnHits = false;
+        Poll(taught, News(300));
+        foreach (var hit in hits) taught.Teach("w", taught.Analyze(new ItemText(hit, "")), Evidence.ConfidentHit);
+        taught.Publish();
+        var profile = taught.LearntBy("w")!;
+        Assert.Equal((2, 3), (profile.ConfidentHits, profile.Copies));
+        Assert.Contains(profile.Words, w => w.Text == "astana" && w.ConfidentHits == 2);
+    }
+
+    [Fact]
+    public void Recent_items_tell_a_copy_from_another_story_and_forget_the_oldest()
+    {
+        static SimilarityTerm[] Item(params int[] terms) => [.. terms.Select(t => new SimilarityTerm(t, 1))];
+        var recent = new RecentItems(capacity: 2);
+        Assert.False(recent.IsCopy(Item(1, 2, 3, 4, 5, 6, 7, 8)));
+        Assert.True(recent.IsCopy(Item(1, 2, 3, 4, 5, 6, 7, 8, 9))); // an outlet's name added: cosine 0.94
+        Assert.False(recent.IsCopy(Item(1, 2, 3, 4, 5, 6, 10, 11))); // two words of eight others: 0.75
+        Assert.False(recent.IsCopy(Item(20, 21, 22)));
+        Assert.False(recent.IsCopy(Item(1, 2, 3, 4, 5, 6, 7, 8))); // the first has been forgotten for two others
+        Assert.True(recent.IsCopy(Item(1, 2, 3, 4, 5, 6, 7, 8)));
+        recent.Clear();
+        Assert.False(recent.IsCopy(Item(1, 2, 3, 4, 5, 6, 7, 8)));
+        Assert.False(recent.IsCopy([]));
     }
 
     [Fact]

@@ -20,7 +20,7 @@ public sealed class FeedbackTests(PostgresFixture postgres) : PipelineTest(postg
     public async Task A_judgement_is_kept_and_the_watch_learns_from_it_now_and_after_a_restart()
     {
         var judged = new Item("kazakh-1", "Kazakh capital to host the next Afghan peace round", "Astana offers its halls to the delegations.", Recent);
-        Server.Feed("/desk.rss", Rss("Desk", [judged, .. Enumerable.Range(0, 80).Select(i => new Item($"n{i}", $"Markets report number {i} on prices", "Trading was quiet.", Recent))]));
+        Server.Feed("/desk.rss", Rss("Desk", [judged, .. OtherNews(80, Recent)]));
         var database = await Postgres.CreateDatabaseAsync();
         var settings = new Dictionary<string, string?>
         {
@@ -70,7 +70,7 @@ public sealed class FeedbackTests(PostgresFixture postgres) : PipelineTest(postg
     [Fact]
     public async Task Every_instance_on_one_database_holds_one_profile_and_a_reset_keeps_the_judgements()
     {
-        var background = Enumerable.Range(0, 80).Select(i => new Item($"n{i}", $"Markets report number {i} on prices", "Trading was quiet.", Recent)).ToArray();
+        var background = OtherNews(80, Recent);
         Server.Feed("/desk.rss", Rss("Desk", background));
         var database = await Postgres.CreateDatabaseAsync();
         var settings = new Dictionary<string, string?>

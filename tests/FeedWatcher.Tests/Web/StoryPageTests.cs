@@ -20,7 +20,7 @@ public sealed class StoryPageTests(PostgresFixture postgres) : PipelineTest(post
 {
     const string Recent = "Sat, 15 Apr 2017 05:00:00 GMT", Watch = "Afghanistan peace talks";
 
-    static readonly Item[] Background = [.. Enumerable.Range(0, 80).Select(i => new Item($"n{i}", $"Markets report number {i} on prices", "Trading was quiet.", Recent))];
+    static readonly Item[] Background = OtherNews(80, Recent);
 
     async Task<(IHost Host, Uri Address, string Database)> StartAsync(Dictionary<string, string?>? extra = null)
     {
