@@ -71,7 +71,8 @@ sealed class RecentItems(int capacity, int keys = int.MaxValue)
         }
     }
 
-    // The count rarest of the terms (ascending term number breaks ties), kept in order as the terms go by.
+    // The count rarest of the terms, kept in order as the terms go by. Where they are as rare (before any are counted,
+    // all of them), the newer word first: words are numbered as they are first met, the common ones early.
     static int[] Rarest(int[] terms, Func<int, int> rarity, int count)
     {
         var (best, ranks) = (new int[count], new int[count]);
@@ -80,7 +81,7 @@ sealed class RecentItems(int capacity, int keys = int.MaxValue)
         {
             var rank = rarity(term);
             var at = found;
-            while (at > 0 && rank < ranks[at - 1]) at--; // terms come in ascending order: an equal rank stays behind
+            while (at > 0 && rank <= ranks[at - 1]) at--; // terms come in ascending order: an equal rank goes ahead
             if (at == count) continue;
             if (found < count) found++;
             for (var i = found - 1; i > at; i--) (best[i], ranks[i]) = (best[i - 1], ranks[i - 1]);
