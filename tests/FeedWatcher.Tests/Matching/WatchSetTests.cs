@@ -26,8 +26,8 @@ public class WatchSetTests
         set.Publish();
     }
 
-    // A word of its own for the nth item: "zzab".
-    static string Tag(int n) => $"zz{(char)('a' + n / 26 % 26)}{(char)('a' + n % 26)}";
+    // A word of its own for the nth item (up to 17,576): "zzaab".
+    static string Tag(int n) => $"zz{(char)('a' + n / 676 % 26)}{(char)('a' + n / 26 % 26)}{(char)('a' + n % 26)}";
 
     // Items as a poll cycle sees them: matched, learnt from, then published.
     static void Poll(WatchSet set, IEnumerable<string> titles)
@@ -183,11 +183,11 @@ public class WatchSetTests
     {
         var set = Compile(Seeded);
         // Feeds of another world: long items, each sharing one common word with the seed ("hit"), so that the usual
-        // similarity is next to nothing and barely varies.
+        // similarity is next to nothing and barely varies; each its own, with a maker's and a shop's names.
         string[] gadgets = ["phone", "laptop", "console", "camera", "headset", "tablet", "router", "watch"];
         string[] features = ["battery", "screen", "keyboard", "speaker", "charger", "firmware", "lens"];
         var stream = Enumerable.Range(0, 400).Select(i =>
-            $"The new {gadgets[i % gadgets.Length]} with a {features[i / 8 % features.Length]} update is a hit at launch {i}, with benchmarks, prices and a hands-on review of every model").ToList();
+            $"The new {gadgets[i % gadgets.Length]} with a {features[i / 8 % features.Length]} update is a hit at launch {i}, with benchmarks, prices and a hands-on review of every model by {Tag(i)} {Tag(i + 400)} at {Tag(i + 800)} {Tag(i + 1200)}").ToList();
         for (var cycle = 0; cycle < 4; cycle++) Poll(set, stream.Skip(cycle * 100).Take(100));
 
         var oneWord = Score(set, "Podcast episode 12: China");
