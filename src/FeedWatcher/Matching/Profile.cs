@@ -10,8 +10,9 @@ public enum Evidence { ConfidentHit, Relevant, NotRelevant, HeldBack }
 /// not relevant; each as a unit-length vector of saturated term frequencies. A confident hit (or a hit held back) that
 /// copies one of the <see cref="RecentPieces"/> before it teaches nothing: one report is one piece of evidence. Older
 /// evidence fades: each new piece weighs 2^(1/<see cref="HalfLife"/>) times the one before, so a story's words of years
-/// ago give way to its words of now. The strongest <see cref="MaxLearnt"/> learnt words the seed does not have join the query at up to the seed's own length, none weighing more than the seed's strongest word, so the
-/// seed stays at least half of it however much is learnt. Words judged against weigh less among the learnt ones and may
+/// ago give way to its words of now. The strongest <see cref="MaxLearnt"/> learnt words the seed does not have join the
+/// query at up to the seed's own length, none weighing more than the seed's strongest word, so the seed stays at least
+/// half of it however much is learnt. Words judged against weigh less among the learnt ones and may
 /// drop out of them; the seed's own weights never change.
 /// A pinned word is in the query as a seed word is; a banned word is never learnt.</summary>
 sealed class Profile(Dictionary<int, float> seed)
