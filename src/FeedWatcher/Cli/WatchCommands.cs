@@ -52,9 +52,7 @@ public static class WatchCommands
                 }));
                 return 0;
             }
-            Console.WriteLine($"{profile.Watch}: learnt from {Words.Count(profile.ConfidentHits, "confident hit")} and {Words.Count(profile.JudgedRelevant + profile.JudgedNotRelevant, "judgement")} " +
-                $"({profile.JudgedRelevant} relevant, {profile.JudgedNotRelevant} not)" + (profile.HeldBack > 0 ? $", and {Words.Count(profile.HeldBack, "hit")} held back from digests" : "") +
-                (profile.Copies > 0 ? $"; {Words.Count(profile.Copies, "copy", "copies")} of hits learnt from before left out" : ""));
+            Console.WriteLine($"{profile.Watch}: learnt from {profile.LearntFrom()}");
             var web = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<FeedWatcherOptions>>().Value.Web;
             if (web.Enabled)
                 Console.WriteLine($"Page: {(web.PublicBaseUrl is { Length: > 0 } publicUrl ? publicUrl : web.Listen).TrimEnd('/')}{Web.StoryPages.PathOf(profile.Watch)}");

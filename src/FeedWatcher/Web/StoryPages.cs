@@ -164,7 +164,7 @@ public sealed class StoryPages(
         var set = watches.Current;
         var sources = await items.TextsAsync([.. set.LearntBy(watch.Name)!.Words.Select(w => w.LastSource).Where(s => s > 0).Distinct()], ct);
         var profile = set.LearntBy(watch.Name, sources)!;
-        html.Append(Culture, $"<p class=\"muted\">From {Cli.Words.Count(profile.ConfidentHits, "confident hit")} and {Cli.Words.Count(profile.JudgedRelevant + profile.JudgedNotRelevant, "judgement")} ({profile.JudgedRelevant} relevant, {profile.JudgedNotRelevant} not){(profile.HeldBack > 0 ? $", and {Cli.Words.Count(profile.HeldBack, "hit")} held back from digests" : "")}{(profile.Copies > 0 ? $"; {Cli.Words.Count(profile.Copies, "copy", "copies")} of hits learnt from before left out" : "")}.</p>");
+        html.Append(Culture, $"<p class=\"muted\">From {E(profile.LearntFrom())}.</p>");
         string WordForm(string word, string action, string button) =>
             Form($"{path}/words", token, Hidden("word", word) + Hidden("action", action), button);
         if (profile.Pinned.Count + profile.Banned.Count > 0)
